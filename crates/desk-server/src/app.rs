@@ -1,0 +1,152 @@
+//! Assembling and running the server: state, router, middleware, graceful shutdown. Tests and the
+//! binary both start it through [`start`] with a listener they bound themselves.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, Response};
+use axum::middleware::{self, Next};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::{LocalizedError, lang};
+use crate::store::{SqliteStore, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    /// Cancelled when the server begins to stop: long-lived streams end so shutdown can finish.
+    pub stopping: CancellationToken,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    crate::routes::router(state.config.max_json_bytes)
+        .with_state(state)
+        .layer(middleware::from_fn(localize))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Picks the error message's language from `Accept-Language` and logs internal causes once.
+async fn localize(req: Request, next: Next) -> Response<Body> {
+    let lang = lang(req.headers());
+    let res = next.run(req).await;
+    let Some(err) = res.extensions().get::<LocalizedError>().cloned() else { return res };
+    if let Some(cause) = &err.cause {
+        tracing::error!(code = err.code.as_str(), %cause, "request failed");
+    }
+    if lang == "uk" {
+        return res;
+    }
+    let (mut parts, _) = res.into_parts();
+    let body = desk_domain::ErrorBody { code: err.code, message: err.en.to_string() };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A started server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish (up to the grace period), closes the store.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.state.stopping.cancel();
+        self.task.await??;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (a shutdown signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await?
+    }
+}
+
+/// Opens the store in `config.data_dir`, seeds topics on first start, and serves on `listener`
+/// until `stopping` is cancelled.
+pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Running> {
+    let store = SqliteStore::open(&config.data_dir).await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    crate::topics::seed_if_empty(store.as_ref()).await?;
+    start_with_store(config, listener, store).await
+}
+
+pub async fn start_with_store(
+    config: Config,
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let state = AppState { store, config: Arc::new(config), stopping: CancellationToken::new() };
+    let app = router(state.clone());
+    let stopping = state.stopping.clone();
+    let store = state.store.clone();
+    let task = tokio::spawn(async move {
+        let stopped = stopping.clone();
+        let serve = axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(async move { stopped.cancelled().await });
+        let serve = tokio::spawn(async move { serve.await });
+        stopping.cancelled().await;
+        tracing::info!("stopping: finishing in-flight requests");
+        match tokio::time::timeout(grace, serve).await {
+            Ok(res) => res??,
+            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    tracing::info!(%addr, "desk-server listening");
+    Ok(Running { addr, state, task })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    }
+}

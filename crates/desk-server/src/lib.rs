@@ -1,0 +1,17 @@
+//! desk-server: the vendor's support backend. Tickets with topics and guidance, conversations
+//! with internal notes, attachments, delta sync and push, behind a REST API (`/api/v1`).
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod rules;
+pub mod store;
+pub mod topics;
+
+pub use app::{AppState, Running, start, start_with_store};
+pub use config::Config;

@@ -1,0 +1,81 @@
+//! Sign-in, sign-out, accepting an invitation, and `GET /me`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use desk_domain::{AcceptInvitation, LoginRequest, LoginResponse, Me};
+
+use super::ApiJson;
+use crate::app::AppState;
+use crate::auth::{self, Auth};
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/accept-invitation", post(accept_invitation))
+        .route("/me", get(me))
+}
+
+/// Email and password → a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = desk_domain::ErrorBody),
+              (status = 400, body = desk_domain::ErrorBody)))]
+pub async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let creds = st.store.user_by_email(&req.email).await?;
+    let (user, hash) = match creds {
+        Some(c) => (Some(c.user), c.password_hash),
+        None => (None, None),
+    };
+    if !auth::verify_password(hash, &req.password).await {
+        return Err(ApiError::invalid_credentials());
+    }
+    let user = user.ok_or_else(ApiError::invalid_credentials)?;
+    let (token, token_hash) = auth::new_token();
+    st.store.create_session(token_hash, user.id, st.config.session_ttl_days).await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    Ok(Json(LoginResponse { token, user }))
+}
+
+/// Revokes the token the request carries.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = desk_domain::ErrorBody)))]
+pub async fn logout(State(st): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
+    st.store.revoke_session(auth.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the password of an invited account with its one-time code, and signs in.
+#[utoipa::path(post, path = "/api/v1/auth/accept-invitation", tag = "auth", request_body = AcceptInvitation,
+    responses((status = 200, body = LoginResponse), (status = 422, body = desk_domain::ErrorBody)))]
+pub async fn accept_invitation(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<AcceptInvitation>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    auth::check_password_policy(&req.password)?;
+    let hash = auth::hash_password(&req.password).await?;
+    let user = st
+        .store
+        .accept_invitation(auth::invitation_hash(&req.code), &hash)
+        .await?
+        .ok_or_else(ApiError::invalid_invitation)?;
+    let (token, token_hash) = auth::new_token();
+    st.store.create_session(token_hash, user.id, st.config.session_ttl_days).await?;
+    Ok(Json(LoginResponse { token, user }))
+}
+
+/// The signed-in user and their organisation.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = desk_domain::ErrorBody)))]
+pub async fn me(State(st): State<AppState>, auth: Auth) -> Result<Json<Me>, ApiError> {
+    let organization = match auth.user.organization_id {
+        Some(id) => st.store.organization(id).await?,
+        None => None,
+    };
+    Ok(Json(Me { user: auth.user, organization }))
+}

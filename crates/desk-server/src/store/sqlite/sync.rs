@@ -1,0 +1,140 @@
+//! The change log read side: `changes` pages and the newest seq a viewer may see. A pull walks
+//! the log from the cursor by its primary key, so its cost follows the number of changes after
+//! the cursor, not the number of tickets stored.
+
+use desk_domain::{Change, ChangeData, ChangesPage, Topic};
+use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
+use super::tickets::{KIND_MESSAGE, KIND_TICKET, KIND_TOPIC, messages_by_ids, tickets_by_ids};
+use crate::error::ApiError;
+use crate::rules::Viewer;
+use crate::store::StoreResult;
+
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    seq: i64,
+    kind: String,
+    entity_id: Vec<u8>,
+}
+
+const VISIBLE_TO_CUSTOMER: &str = "staff_only = 0 AND (organization_id = ? OR organization_id IS NULL)";
+
+pub async fn changes(pool: &SqlitePool, v: &Viewer, after: i64, limit: u32) -> StoreResult<ChangesPage> {
+    // One read transaction: the page, the entities and the head of the log are one snapshot.
+    // (A dropped `Transaction` rolls back, so a cancelled request leaves the connection clean.)
+    let mut tx = pool.begin().await?;
+    let page = changes_in_snapshot(&mut tx, v, after, limit).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+async fn changes_in_snapshot(
+    conn: &mut SqliteConnection,
+    v: &Viewer,
+    after: i64,
+    limit: u32,
+) -> StoreResult<ChangesPage> {
+    let fetch = i64::from(limit) + 1;
+    let mut rows: Vec<LogRow> = if v.is_staff() {
+        sqlx::query_as("SELECT seq, kind, entity_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        let sql = format!(
+            "SELECT seq, kind, entity_id FROM changes WHERE seq > ? AND {VISIBLE_TO_CUSTOMER} ORDER BY seq LIMIT ?"
+        );
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(after)
+            .bind(v.organization_id)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+    };
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+
+    let mut ticket_ids = Vec::new();
+    let mut message_ids = Vec::new();
+    let mut topic_ids = Vec::new();
+    for r in &rows {
+        match r.kind.as_str() {
+            KIND_TICKET => ticket_ids.push(uuid_of(&r.entity_id)?),
+            KIND_MESSAGE => message_ids.push(uuid_of(&r.entity_id)?),
+            KIND_TOPIC => topic_ids.push(String::from_utf8_lossy(&r.entity_id).into_owned()),
+            other => return Err(ApiError::internal(format!("unknown change kind {other}"))),
+        }
+    }
+    let tickets = tickets_by_ids(conn, &ticket_ids).await?;
+    let messages = messages_by_ids(conn, &message_ids).await?;
+    let topics = topics_by_ids(conn, &topic_ids).await?;
+
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let entity = match r.kind.as_str() {
+            KIND_TICKET => {
+                let id = uuid_of(&r.entity_id)?;
+                tickets.iter().find(|t| t.id == id).cloned().map(ChangeData::Ticket)
+            }
+            KIND_MESSAGE => {
+                let id = uuid_of(&r.entity_id)?;
+                messages.iter().find(|m| m.id == id).cloned().map(ChangeData::Message)
+            }
+            _ => {
+                let id = String::from_utf8_lossy(&r.entity_id);
+                topics.iter().find(|t| t.id == id).cloned().map(ChangeData::Topic)
+            }
+        };
+        if let Some(entity) = entity {
+            items.push(Change { seq: r.seq, entity });
+        }
+    }
+    let last = rows.last().map(|r| r.seq).unwrap_or(after);
+    // Past the last visible change, nothing up to the head concerns this viewer: moving the
+    // cursor there keeps the next pull from rescanning other organisations' changes.
+    let next = if has_more {
+        last
+    } else {
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
+            .fetch_one(&mut *conn)
+            .await?;
+        head.max(last).max(after)
+    };
+    Ok(ChangesPage { items, next, has_more })
+}
+
+fn uuid_of(bytes: &[u8]) -> StoreResult<Uuid> {
+    Uuid::from_slice(bytes).map_err(|e| ApiError::internal(format!("bad entity id in change log: {e}")))
+}
+
+async fn topics_by_ids(conn: &mut SqliteConnection, ids: &[String]) -> StoreResult<Vec<Topic>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT {TOPIC_COLUMNS} FROM topics WHERE id IN ({})", placeholders(ids.len()));
+    let mut q = sqlx::query_as::<_, TopicRow>(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(id.clone());
+    }
+    Ok(q.fetch_all(conn).await?.into_iter().map(Topic::from).collect())
+}
+
+pub async fn latest_seq(conn: &mut SqliteConnection, v: &Viewer) -> StoreResult<i64> {
+    let seq: Option<i64> = if v.is_staff() {
+        sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(conn).await?
+    } else {
+        // Newest of the organisation's changes and of the global ones (topics), each an index seek.
+        sqlx::query_scalar(
+            "SELECT MAX(s) FROM ( \
+               SELECT MAX(seq) AS s FROM changes WHERE organization_id = ? AND staff_only = 0 \
+               UNION ALL SELECT MAX(seq) FROM changes WHERE organization_id IS NULL)",
+        )
+        .bind(v.organization_id)
+        .fetch_one(conn)
+        .await?
+    };
+    Ok(seq.unwrap_or(0))
+}

@@ -1,0 +1,444 @@
+//! Tickets, messages and attachments in SQLite: the write jobs (run by the group-commit writer)
+//! and the scoped reads.
+
+use std::collections::HashMap;
+
+use desk_domain::{
+    Attachment, Message, Ticket, TicketFilter, TicketPage, TicketStatus, UpdateTicket, limits,
+};
+use sqlx::{AssertSqlSafe, SqliteConnection};
+use uuid::Uuid;
+
+use super::rows::{
+    ATTACHMENT_COLUMNS, AttachmentRow, MESSAGE_SELECT, MessageRow, TICKET_SELECT, TicketRow,
+    now_ms, placeholders,
+};
+use super::writer::WriteCtx;
+use crate::error::ApiError;
+use crate::rules::{self, Viewer};
+use crate::store::{ChangeNote, Created, NewMessage, NewTicket, StoreResult};
+
+pub const KIND_TICKET: &str = "ticket";
+pub const KIND_MESSAGE: &str = "message";
+pub const KIND_TOPIC: &str = "topic";
+
+/// Moves an entity to the head of the change log and remembers whom to poke after commit.
+pub async fn record_change(
+    ctx: &mut WriteCtx,
+    kind: &'static str,
+    entity_id: &[u8],
+    organization_id: Option<Uuid>,
+    staff_only: bool,
+) -> StoreResult<()> {
+    let seq = sqlx::query(
+        "INSERT OR REPLACE INTO changes (kind, entity_id, organization_id, staff_only) VALUES (?, ?, ?, ?)",
+    )
+    .bind(kind)
+    .bind(entity_id)
+    .bind(organization_id)
+    .bind(staff_only)
+    .execute(&mut ctx.conn)
+    .await?
+    .last_insert_rowid();
+    ctx.notes.push(ChangeNote { seq, organization_id, staff_only });
+    Ok(())
+}
+
+/// The ticket as `v` may see it, or `None` (absent, or another organisation's).
+pub async fn ticket(conn: &mut SqliteConnection, v: &Viewer, id: Uuid) -> StoreResult<Option<Ticket>> {
+    let sql = format!("{TICKET_SELECT} WHERE t.id = ?");
+    let row: Option<TicketRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+    match row {
+        Some(r) if v.sees_org(r.organization_id) => Ok(Some(r.into_ticket()?)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn tickets_by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{TICKET_SELECT} WHERE t.id IN ({})", placeholders(ids.len()));
+    let mut q = sqlx::query_as::<_, TicketRow>(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(conn).await?.into_iter().map(TicketRow::into_ticket).collect()
+}
+
+/// Attachments of the given messages, grouped by message.
+async fn attachments_of(
+    conn: &mut SqliteConnection,
+    message_ids: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<Attachment>>> {
+    let mut out: HashMap<Uuid, Vec<Attachment>> = HashMap::new();
+    if message_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE message_id IN ({}) ORDER BY created_at, id",
+        placeholders(message_ids.len())
+    );
+    let mut q = sqlx::query_as::<_, AttachmentRow>(AssertSqlSafe(sql));
+    for id in message_ids {
+        q = q.bind(*id);
+    }
+    for row in q.fetch_all(conn).await? {
+        if let Some(mid) = row.message_id {
+            out.entry(mid).or_default().push(row.into());
+        }
+    }
+    Ok(out)
+}
+
+async fn with_attachments(conn: &mut SqliteConnection, rows: Vec<MessageRow>) -> StoreResult<Vec<Message>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut files = attachments_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let a = files.remove(&r.id).unwrap_or_default();
+            r.into_message(a)
+        })
+        .collect()
+}
+
+pub async fn messages_by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id IN ({})", placeholders(ids.len()));
+    let mut q = sqlx::query_as::<_, MessageRow>(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    with_attachments(conn, rows).await
+}
+
+/// The conversation as `v` may see it; `None` if the ticket is not visible.
+pub async fn messages(conn: &mut SqliteConnection, v: &Viewer, ticket_id: Uuid) -> StoreResult<Option<Vec<Message>>> {
+    let org: Option<Uuid> = sqlx::query_scalar("SELECT organization_id FROM tickets WHERE id = ?")
+        .bind(ticket_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match org {
+        Some(org) if v.sees_org(org) => {}
+        _ => return Ok(None),
+    }
+    let sql = if v.is_staff() {
+        format!("{MESSAGE_SELECT} WHERE m.ticket_id = ? ORDER BY m.created_at, m.id")
+    } else {
+        format!("{MESSAGE_SELECT} WHERE m.ticket_id = ? AND m.internal = 0 ORDER BY m.created_at, m.id")
+    };
+    let rows: Vec<MessageRow> =
+        sqlx::query_as(AssertSqlSafe(sql)).bind(ticket_id).fetch_all(&mut *conn).await?;
+    Ok(Some(with_attachments(conn, rows).await?))
+}
+
+pub async fn list(conn: &mut SqliteConnection, v: &Viewer, f: &TicketFilter) -> StoreResult<TicketPage> {
+    enum Arg {
+        Id(Uuid),
+        Int(i64),
+        Text(String),
+    }
+    let mut sql = format!("{TICKET_SELECT} WHERE 1 = 1");
+    let mut args: Vec<Arg> = Vec::new();
+    if v.is_staff() {
+        if let Some(org) = f.organization_id {
+            sql.push_str(" AND t.organization_id = ?");
+            args.push(Arg::Id(org));
+        }
+    } else {
+        let Some(org) = v.organization_id else {
+            return Ok(TicketPage { items: Vec::new(), next: None });
+        };
+        sql.push_str(" AND t.organization_id = ?");
+        args.push(Arg::Id(org));
+    }
+    match f.status.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => {}
+        Some("open") => sql.push_str(" AND t.status IN ('new', 'in_progress', 'waiting_for_customer')"),
+        Some("resolved") | Some("done") => sql.push_str(" AND t.status IN ('resolved', 'closed')"),
+        Some(s) => {
+            let st = TicketStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "unknown status filter `{s}` (use open, resolved, all or a status)"
+                ))
+            })?;
+            sql.push_str(" AND t.status = ?");
+            args.push(Arg::Text(st.as_str().to_owned()));
+        }
+    }
+    if let Some(topic) = f.topic_id.as_deref().filter(|t| !t.is_empty()) {
+        sql.push_str(" AND t.topic_id = ?");
+        args.push(Arg::Text(topic.to_owned()));
+    }
+    if let Some(a) = f.assignee_id {
+        sql.push_str(" AND t.assignee_id = ?");
+        args.push(Arg::Id(a));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Ok(n) = q.trim_start_matches('#').parse::<i64>() {
+            sql.push_str(" AND (t.number = ? OR t.subject_fold LIKE ? ESCAPE '\\')");
+            args.push(Arg::Int(n));
+        } else {
+            sql.push_str(" AND t.subject_fold LIKE ? ESCAPE '\\'");
+        }
+        let escaped = rules::fold(q).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        args.push(Arg::Text(format!("%{escaped}%")));
+    }
+    if let Some(before) = f.before {
+        sql.push_str(" AND t.number < ?");
+        args.push(Arg::Int(before));
+    }
+    let limit = f.limit.unwrap_or(50).clamp(1, limits::TICKETS_PAGE_MAX);
+    sql.push_str(" ORDER BY t.number DESC LIMIT ?");
+    args.push(Arg::Int(i64::from(limit) + 1));
+
+    let mut query = sqlx::query_as::<_, TicketRow>(AssertSqlSafe(sql));
+    for a in args {
+        query = match a {
+            Arg::Id(id) => query.bind(id),
+            Arg::Int(n) => query.bind(n),
+            Arg::Text(s) => query.bind(s),
+        };
+    }
+    let mut rows = query.fetch_all(conn).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| r.number) } else { None };
+    let items = rows.into_iter().map(TicketRow::into_ticket).collect::<StoreResult<Vec<_>>>()?;
+    Ok(TicketPage { items, next })
+}
+
+/// Gives `ids` (uploaded by `v`, not yet used) to `message_id`.
+async fn claim_attachments(ctx: &mut WriteCtx, v: &Viewer, message_id: Uuid, ids: &[Uuid]) -> StoreResult<()> {
+    for id in ids {
+        let done = sqlx::query(
+            "UPDATE attachments SET message_id = ? WHERE id = ? AND uploader_id = ? AND message_id IS NULL",
+        )
+        .bind(message_id)
+        .bind(*id)
+        .bind(v.user_id)
+        .execute(&mut ctx.conn)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Err(ApiError::attachment_unavailable());
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_ticket(ctx: &mut WriteCtx, v: Viewer, t: NewTicket) -> StoreResult<(Ticket, Created)> {
+    let existing: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT requester_id, organization_id FROM tickets WHERE id = ?")
+            .bind(t.id)
+            .fetch_optional(&mut ctx.conn)
+            .await?;
+    if let Some((requester, _)) = existing {
+        if requester != v.user_id {
+            return Err(ApiError::id_conflict());
+        }
+        let found = ticket(&mut ctx.conn, &v, t.id).await?.ok_or_else(ApiError::id_conflict)?;
+        return Ok((found, Created::Existing));
+    }
+    let topic: Option<(bool, bool)> = sqlx::query_as("SELECT urgent, active FROM topics WHERE id = ?")
+        .bind(&t.topic_id)
+        .fetch_optional(&mut ctx.conn)
+        .await?;
+    let urgent = match topic {
+        Some((urgent, true)) => urgent,
+        _ => return Err(ApiError::unknown_topic(&t.topic_id)),
+    };
+    let org_known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
+        .bind(t.organization_id)
+        .fetch_optional(&mut ctx.conn)
+        .await?;
+    if org_known.is_none() {
+        return Err(ApiError::not_found("Організацію", "Organization"));
+    }
+    let now = t.created_at_ms.unwrap_or_else(now_ms);
+    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")
+        .fetch_one(&mut ctx.conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tickets (id, number, subject, subject_fold, topic_id, urgent, status, \
+         organization_id, requester_id, assignee_id, created_at, updated_at, resolved_at, \
+         last_message_at, message_count) \
+         VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, NULL, ?, ?, NULL, ?, 1)",
+    )
+    .bind(t.id)
+    .bind(number)
+    .bind(&t.subject)
+    .bind(rules::fold(&t.subject))
+    .bind(&t.topic_id)
+    .bind(urgent)
+    .bind(t.organization_id)
+    .bind(v.user_id)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut ctx.conn)
+    .await?;
+    let message_id = Uuid::now_v7();
+    insert_message(ctx, message_id, t.id, v.user_id, &t.body, false, t.channel, now).await?;
+    claim_attachments(ctx, &v, message_id, &t.attachment_ids).await?;
+    record_change(ctx, KIND_TICKET, t.id.as_bytes(), Some(t.organization_id), false).await?;
+    record_change(ctx, KIND_MESSAGE, message_id.as_bytes(), Some(t.organization_id), false).await?;
+    let created = ticket(&mut ctx.conn, &v, t.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("ticket vanished inside its own transaction"))?;
+    Ok((created, Created::New))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_message(
+    ctx: &mut WriteCtx,
+    id: Uuid,
+    ticket_id: Uuid,
+    author: Uuid,
+    body: &str,
+    internal: bool,
+    channel: desk_domain::Channel,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, ticket_id, author_id, body, internal, channel, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(ticket_id)
+    .bind(author)
+    .bind(body)
+    .bind(internal)
+    .bind(channel.as_str())
+    .bind(now)
+    .execute(&mut ctx.conn)
+    .await?;
+    Ok(())
+}
+
+/// The few ticket fields the write rules look at.
+#[derive(sqlx::FromRow)]
+struct TicketState {
+    organization_id: Uuid,
+    status: String,
+    assignee_id: Option<Uuid>,
+    resolved_at: Option<i64>,
+}
+
+async fn ticket_state(ctx: &mut WriteCtx, v: &Viewer, id: Uuid) -> StoreResult<(TicketState, TicketStatus)> {
+    let st: Option<TicketState> = sqlx::query_as(
+        "SELECT organization_id, status, assignee_id, resolved_at FROM tickets WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut ctx.conn)
+    .await?;
+    match st {
+        Some(st) if v.sees_org(st.organization_id) => {
+            let status = TicketStatus::parse(&st.status)
+                .ok_or_else(|| ApiError::internal(format!("unknown status {}", st.status)))?;
+            Ok((st, status))
+        }
+        _ => Err(ApiError::ticket_not_found()),
+    }
+}
+
+pub async fn add_message(ctx: &mut WriteCtx, v: Viewer, m: NewMessage) -> StoreResult<(Message, Created)> {
+    let existing: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT ticket_id, author_id FROM messages WHERE id = ?")
+            .bind(m.id)
+            .fetch_optional(&mut ctx.conn)
+            .await?;
+    if let Some((ticket_id, author)) = existing {
+        if ticket_id != m.ticket_id || author != v.user_id {
+            return Err(ApiError::id_conflict());
+        }
+        let found = messages_by_ids(&mut ctx.conn, &[m.id]).await?.pop().ok_or_else(ApiError::id_conflict)?;
+        return Ok((found, Created::Existing));
+    }
+    let (st, status) = ticket_state(ctx, &v, m.ticket_id).await?;
+    if m.internal && !v.is_staff() {
+        return Err(ApiError::staff_only());
+    }
+    let new_status = rules::status_after_message(v.role, status, st.assignee_id.is_some(), m.internal)?;
+    let now = m.created_at_ms.unwrap_or_else(now_ms);
+    insert_message(ctx, m.id, m.ticket_id, v.user_id, &m.body, m.internal, m.channel, now).await?;
+    claim_attachments(ctx, &v, m.id, &m.attachment_ids).await?;
+    if !m.internal {
+        // Internal notes leave the ticket as customers see it untouched: no activity leaks.
+        let resolved_at = rules::resolved_at_after(new_status, st.resolved_at, now);
+        sqlx::query(
+            "UPDATE tickets SET status = ?, resolved_at = ?, updated_at = ?, last_message_at = ?, \
+             message_count = message_count + 1 WHERE id = ?",
+        )
+        .bind(new_status.as_str())
+        .bind(resolved_at)
+        .bind(now)
+        .bind(now)
+        .bind(m.ticket_id)
+        .execute(&mut ctx.conn)
+        .await?;
+        record_change(ctx, KIND_TICKET, m.ticket_id.as_bytes(), Some(st.organization_id), false).await?;
+    }
+    record_change(ctx, KIND_MESSAGE, m.id.as_bytes(), Some(st.organization_id), m.internal).await?;
+    let msg = messages_by_ids(&mut ctx.conn, &[m.id])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("message vanished inside its own transaction"))?;
+    Ok((msg, Created::New))
+}
+
+pub async fn update_ticket(
+    ctx: &mut WriteCtx,
+    v: Viewer,
+    id: Uuid,
+    u: UpdateTicket,
+    at_ms: Option<i64>,
+) -> StoreResult<Ticket> {
+    let (st, status) = ticket_state(ctx, &v, id).await?;
+    let mut assignee = st.assignee_id;
+    if let Some(requested) = u.assignee_id {
+        if !v.is_staff() {
+            return Err(ApiError::staff_only());
+        }
+        if let Some(a) = requested {
+            let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+                .bind(a)
+                .fetch_optional(&mut ctx.conn)
+                .await?;
+            match role.as_deref() {
+                Some("agent") | Some("admin") => {}
+                Some(_) => {
+                    return Err(ApiError::validation(
+                        "Звернення можна призначити лише спеціалістові підтримки.",
+                        "A ticket can only be assigned to a support specialist.",
+                    ));
+                }
+                None => return Err(ApiError::not_found("Спеціаліста", "Agent")),
+            }
+        }
+        assignee = requested;
+    }
+    let new_status = match u.status {
+        Some(req) => rules::status_change(v.role, status, req, assignee.is_some())?,
+        None => status,
+    };
+    if new_status != status || assignee != st.assignee_id {
+        let now = at_ms.unwrap_or_else(now_ms);
+        let resolved_at = rules::resolved_at_after(new_status, st.resolved_at, now);
+        sqlx::query(
+            "UPDATE tickets SET status = ?, assignee_id = ?, resolved_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(new_status.as_str())
+        .bind(assignee)
+        .bind(resolved_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut ctx.conn)
+        .await?;
+        record_change(ctx, KIND_TICKET, id.as_bytes(), Some(st.organization_id), false).await?;
+    }
+    ticket(&mut ctx.conn, &v, id).await?.ok_or_else(ApiError::ticket_not_found)
+}

@@ -1,0 +1,116 @@
+//! Group commit for SQLite: one task owns the only write connection, takes every write job that
+//! is queued, runs each inside its own SAVEPOINT of one IMMEDIATE transaction, commits once
+//! (one fsync with `synchronous=FULL`) and only then answers each caller. A failed job rolls back
+//! to its savepoint and fails alone. Durable answers at the cost of one fsync per batch, not per
+//! ticket; and ticket numbers stay gap-free because numbering happens inside the serial writer.
+
+use futures::future::BoxFuture;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{ChangeNote, StoreResult};
+use crate::error::ApiError;
+
+/// Most jobs folded into one transaction.
+const MAX_BATCH: usize = 256;
+
+/// What a job sees: the connection inside the open transaction, and the change notes it adds
+/// (broadcast only after commit).
+pub(crate) struct WriteCtx {
+    pub conn: SqliteConnection,
+    pub notes: Vec<ChangeNote>,
+}
+
+type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
+type Job = Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, (bool, Finish)> + Send>;
+
+#[derive(Clone)]
+pub(crate) struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task; it ends when the last `Writer` is dropped.
+    pub fn spawn(conn: SqliteConnection, events: broadcast::Sender<ChangeNote>) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>(4096);
+        tokio::spawn(run(WriteCtx { conn, notes: Vec::new() }, rx, events));
+        Self { tx }
+    }
+
+    /// Runs `f` in the next batch and answers once that batch is durable.
+    pub async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<StoreResult<T>>();
+        let job: Job = Box::new(move |ctx| {
+            Box::pin(async move {
+                let res = f(ctx).await;
+                let ok = res.is_ok();
+                let finish: Finish = Box::new(move |commit: StoreResult<()>| {
+                    let _ = tx.send(commit.and(res));
+                });
+                (ok, finish)
+            })
+        });
+        self.tx.send(job).await.map_err(|_| ApiError::unavailable())?;
+        rx.await.map_err(|_| ApiError::unavailable())?
+    }
+}
+
+async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> StoreResult<()> {
+    sqlx::query(sql).execute(conn).await?;
+    Ok(())
+}
+
+async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, events: broadcast::Sender<ChangeNote>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
+        ctx.notes.clear();
+        let outcome = run_batch(&mut ctx, &mut batch, &mut finishes).await;
+        let outcome = match outcome {
+            Ok(()) => exec(&mut ctx.conn, "COMMIT").await,
+            Err(e) => Err(e),
+        };
+        if outcome.is_err() {
+            // The transaction may still be open; a failed rollback only means it is not.
+            let _ = exec(&mut ctx.conn, "ROLLBACK").await;
+            tracing::error!(error = ?outcome, "write batch failed; nothing in it was kept");
+        } else {
+            for note in ctx.notes.drain(..) {
+                let _ = events.send(note);
+            }
+        }
+        for finish in finishes {
+            finish(outcome.clone());
+        }
+    }
+    let _ = ctx.conn.close().await;
+}
+
+async fn run_batch(ctx: &mut WriteCtx, batch: &mut Vec<Job>, finishes: &mut Vec<Finish>) -> StoreResult<()> {
+    exec(&mut ctx.conn, "BEGIN IMMEDIATE").await?;
+    // On an error the rest of the drain is dropped, and with it each job's answer channel:
+    // those callers are told the server is unavailable, and nothing of theirs was kept.
+    for job in batch.drain(..) {
+        exec(&mut ctx.conn, "SAVEPOINT job").await?;
+        let mark = ctx.notes.len();
+        let (ok, finish) = job(ctx).await;
+        finishes.push(finish);
+        if !ok {
+            exec(&mut ctx.conn, "ROLLBACK TO job").await?;
+            ctx.notes.truncate(mark);
+        }
+        exec(&mut ctx.conn, "RELEASE job").await?;
+    }
+    Ok(())
+}
