@@ -15,7 +15,11 @@ pub struct Localized {
 impl Localized {
     /// The text for a language tag, Ukrainian unless English is asked for.
     pub fn get(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.en } else { &self.uk }
+        if lang.starts_with("en") {
+            &self.en
+        } else {
+            &self.uk
+        }
     }
 }
 

@@ -13,7 +13,11 @@ fn err(e: ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", e.en)
 }
 
-pub async fn add_org(store: &dyn Store, name: &str, timezone: &str) -> anyhow::Result<Organization> {
+pub async fn add_org(
+    store: &dyn Store,
+    name: &str,
+    timezone: &str,
+) -> anyhow::Result<Organization> {
     store.create_organization(name, timezone).await.map_err(err)
 }
 
@@ -30,7 +34,9 @@ pub struct AddUser<'a> {
 /// Creates the account; without a password, answers a one-time invitation code to give the user.
 pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User, Option<String>)> {
     let email = a.email.trim().to_lowercase();
-    let valid_email = email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
         && !email.contains(char::is_whitespace);
     if !valid_email {
         anyhow::bail!("“{}” is not an email address", a.email);
@@ -42,7 +48,11 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
                 .organization_by_name(name)
                 .await
                 .map_err(err)?
-                .ok_or_else(|| anyhow::anyhow!("no organisation named “{name}”; add it with `desk-server org add`"))?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no organisation named “{name}”; add it with `desk-server org add`"
+                    )
+                })?
                 .id,
         ),
         (_, Some(_)) => anyhow::bail!("agents and admins belong to the vendor: leave out --org"),
@@ -55,7 +65,10 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
         }
         None => None,
     };
-    let name = a.name.map(str::to_owned).unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+    let name = a
+        .name
+        .map(str::to_owned)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
     let has_password = password_hash.is_some();
     let user = store
         .create_user(NewUser {
@@ -72,7 +85,10 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
         return Ok((user, None));
     }
     let (code, hash) = auth::new_invitation_code();
-    store.create_invitation(hash, user.id, a.invitation_ttl_days).await.map_err(err)?;
+    store
+        .create_invitation(hash, user.id, a.invitation_ttl_days)
+        .await
+        .map_err(err)?;
     Ok((user, Some(code)))
 }
 

@@ -1,7 +1,6 @@
 //! Assembling and running the server: state, router, middleware, graceful shutdown. Tests and the
 //! binary both start it through [`start`] with a listener they bound themselves.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,7 +51,9 @@ pub fn router(state: AppState) -> Router {
 async fn localize(req: Request, next: Next) -> Response<Body> {
     let lang = lang(req.headers());
     let res = next.run(req).await;
-    let Some(err) = res.extensions().get::<LocalizedError>().cloned() else { return res };
+    let Some(err) = res.extensions().get::<LocalizedError>().cloned() else {
+        return res;
+    };
     if let Some(cause) = &err.cause {
         tracing::error!(code = err.code.as_str(), %cause, "request failed");
     }
@@ -60,7 +61,10 @@ async fn localize(req: Request, next: Next) -> Response<Body> {
         return res;
     }
     let (mut parts, _) = res.into_parts();
-    let body = desk_domain::ErrorBody { code: err.code, message: err.en.to_string() };
+    let body = desk_domain::ErrorBody {
+        code: err.code,
+        message: err.en.to_string(),
+    };
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))
@@ -103,7 +107,11 @@ pub async fn start_with_store(
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let grace = Duration::from_secs(config.shutdown_grace_secs);
-    let state = AppState { store, config: Arc::new(config), stopping: CancellationToken::new() };
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        stopping: CancellationToken::new(),
+    };
     let app = router(state.clone());
     let stopping = state.stopping.clone();
     let store = state.store.clone();
@@ -127,26 +135,22 @@ pub async fn start_with_store(
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub fn shutdown_signal() -> impl Future<Output = ()> {
-    async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term.recv() => {},
-            }
-        }
-        #[cfg(not(unix))]
-        {
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
             let _ = ctrl_c.await;
+            return;
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
         }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
     }
 }

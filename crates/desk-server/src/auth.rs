@@ -1,8 +1,8 @@
 //! Passwords (argon2), opaque bearer tokens (only their SHA-256 is stored), invitation codes, and
 //! the `Auth` extractor that turns a token into the caller.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -24,7 +24,10 @@ pub fn sha256(s: &str) -> [u8; 32] {
 pub fn new_token() -> (String, [u8; 32]) {
     let mut raw = [0u8; 32];
     OsRng.fill_bytes(&mut raw);
-    let token = format!("dsk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
+    let token = format!(
+        "dsk_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
     let hash = sha256(&token);
     (token, hash)
 }
@@ -46,8 +49,11 @@ pub fn new_invitation_code() -> (String, [u8; 32]) {
 
 /// Codes match whatever the case and dashes or spaces typed.
 pub fn invitation_hash(code: &str) -> [u8; 32] {
-    let norm: String =
-        code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    let norm: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     sha256(&norm)
 }
 
@@ -99,8 +105,13 @@ pub async fn verify_password(hash: Option<String>, pw: &str) -> bool {
             Some(h) => (h.as_str(), true),
             None => (dummy.as_str(), false),
         };
-        let Ok(parsed) = PasswordHash::new(h) else { return false };
-        Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok() && real
+        let Ok(parsed) = PasswordHash::new(h) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(pw.as_bytes(), &parsed)
+            .is_ok()
+            && real
     })
     .await
     .unwrap_or(false)
@@ -110,7 +121,10 @@ pub async fn verify_password(hash: Option<String>, pw: &str) -> bool {
 pub fn bearer(parts: &Parts) -> Option<&str> {
     let v = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// The signed-in caller. Extracting it answers 401 when the token is missing or not valid.
@@ -127,9 +141,21 @@ impl FromRequestParts<AppState> for Auth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let token_hash = sha256(token);
-        let user = state.store.session_user(token_hash).await?.ok_or_else(ApiError::unauthorized)?;
-        let viewer = Viewer { user_id: user.id, role: user.role, organization_id: user.organization_id };
-        Ok(Self { user, viewer, token_hash })
+        let user = state
+            .store
+            .session_user(token_hash)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        let viewer = Viewer {
+            user_id: user.id,
+            role: user.role,
+            organization_id: user.organization_id,
+        };
+        Ok(Self {
+            user,
+            viewer,
+            token_hash,
+        })
     }
 }
 
@@ -141,7 +167,10 @@ mod tests {
     fn invitation_codes_tolerate_typing() {
         let (code, hash) = new_invitation_code();
         assert_eq!(code.len(), 14);
-        assert_eq!(invitation_hash(&code.to_lowercase().replace('-', " ")), hash);
+        assert_eq!(
+            invitation_hash(&code.to_lowercase().replace('-', " ")),
+            hash
+        );
     }
 
     #[tokio::test]

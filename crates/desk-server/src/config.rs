@@ -103,11 +103,18 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("desk.toml", "listen = \"127.0.0.1:9000\"\nmax_attachment_bytes = 1000\nheartbeat_secs = 5\n")?;
+            jail.create_file(
+                "desk.toml",
+                "listen = \"127.0.0.1:9000\"\nmax_attachment_bytes = 1000\nheartbeat_secs = 5\n",
+            )?;
             jail.set_env("DESK_MAX_ATTACHMENT_BYTES", "2000");
-            let o = Overrides { data_dir: Some("/tmp/x".into()), listen: None };
+            let o = Overrides {
+                data_dir: Some("/tmp/x".into()),
+                listen: None,
+            };
             let c = Config::load(Some(Path::new("desk.toml")), &o).map_err(|e| e.to_string())?;
             assert_eq!(c.listen.port(), 9000);
             assert_eq!(c.max_attachment_bytes, 2000);

@@ -16,8 +16,14 @@ const DEMO_JSON: &str = include_str!("../seed/demo.json");
 
 /// Files the sample tickets attach, by their path in `demo.json`.
 const FILES: &[(&str, &[u8])] = &[
-    ("demo-attachments/dispatch-log.txt", include_bytes!("../seed/demo-attachments/dispatch-log.txt")),
-    ("demo-attachments/connection-lost.png", include_bytes!("../seed/demo-attachments/connection-lost.png")),
+    (
+        "demo-attachments/dispatch-log.txt",
+        include_bytes!("../seed/demo-attachments/dispatch-log.txt"),
+    ),
+    (
+        "demo-attachments/connection-lost.png",
+        include_bytes!("../seed/demo-attachments/connection-lost.png"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -79,7 +85,11 @@ pub fn accounts() -> anyhow::Result<Vec<DemoUser>> {
 }
 
 fn viewer(u: &User) -> Viewer {
-    Viewer { user_id: u.id, role: u.role, organization_id: u.organization_id }
+    Viewer {
+        user_id: u.id,
+        role: u.role,
+        organization_id: u.organization_id,
+    }
 }
 
 /// Loads the sample data unless the store already has organisations. Answers whether it did.
@@ -90,7 +100,10 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
     let demo: DemoFile = serde_json::from_str(DEMO_JSON)?;
     let mut orgs = HashMap::new();
     for o in &demo.organizations {
-        let org = store.create_organization(&o.name, timezone).await.map_err(err)?;
+        let org = store
+            .create_organization(&o.name, timezone)
+            .await
+            .map_err(err)?;
         orgs.insert(o.name.clone(), org.id);
     }
     let mut users: HashMap<String, User> = HashMap::new();
@@ -105,7 +118,11 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             }
         };
         let organization_id = match &u.organization {
-            Some(name) => Some(*orgs.get(name).ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {name}"))?),
+            Some(name) => Some(
+                *orgs
+                    .get(name)
+                    .ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {name}"))?,
+            ),
             None => None,
         };
         let user = store
@@ -126,7 +143,12 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
         .find(|u| u.role.is_staff())
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("demo: no agent"))?;
-    let user = |email: &str| users.get(email).cloned().ok_or_else(|| anyhow::anyhow!("demo: unknown user {email}"));
+    let user = |email: &str| {
+        users
+            .get(email)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("demo: unknown user {email}"))
+    };
 
     let now = chrono::Utc::now().timestamp_millis();
     // Oldest first, so ticket numbers follow creation time.
@@ -134,7 +156,9 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
     tickets.sort_by_key(|t| std::cmp::Reverse(t.created_hours_ago));
     for t in tickets {
         let requester = user(&t.requester)?;
-        let org = *orgs.get(&t.organization).ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {}", t.organization))?;
+        let org = *orgs
+            .get(&t.organization)
+            .ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {}", t.organization))?;
         let created = now - t.created_hours_ago * 3_600_000;
         let mut attachment_ids = Vec::new();
         if let Some(a) = &t.attachment {
@@ -143,13 +167,20 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
                 .find(|(p, _)| *p == a.file)
                 .map(|(_, b)| *b)
                 .ok_or_else(|| anyhow::anyhow!("demo: missing file {}", a.file))?;
-            let stored = crate::routes::attachments::store_bytes(store, &viewer(&requester), &a.filename, bytes)
-                .await
-                .map_err(err)?;
+            let stored = crate::routes::attachments::store_bytes(
+                store,
+                &viewer(&requester),
+                &a.filename,
+                bytes,
+            )
+            .await
+            .map_err(err)?;
             attachment_ids.push(stored.id);
         }
         let mut messages = t.messages.into_iter();
-        let first = messages.next().ok_or_else(|| anyhow::anyhow!("demo: ticket without messages"))?;
+        let first = messages
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("demo: ticket without messages"))?;
         let ticket_id = Uuid::now_v7();
         store
             .create_ticket(
@@ -193,9 +224,17 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             None => None,
         };
         let actor = assignee.clone().unwrap_or_else(|| admin.clone());
-        let update = UpdateTicket { status: Some(t.status), assignee_id: Some(assignee.map(|a| a.id)) };
+        let update = UpdateTicket {
+            status: Some(t.status),
+            assignee_id: Some(assignee.map(|a| a.id)),
+        };
         store
-            .update_ticket(&viewer(&actor), ticket_id, &update, Some((last + 60_000).min(now)))
+            .update_ticket(
+                &viewer(&actor),
+                ticket_id,
+                &update,
+                Some((last + 60_000).min(now)),
+            )
             .await
             .map_err(err)?;
     }

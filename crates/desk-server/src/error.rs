@@ -37,20 +37,35 @@ impl ApiError {
         uk: impl Into<Text>,
         en: impl Into<Text>,
     ) -> Self {
-        Self { code, status, uk: uk.into(), en: en.into(), cause: None }
+        Self {
+            code,
+            status,
+            uk: uk.into(),
+            en: en.into(),
+            cause: None,
+        }
     }
 
     pub fn bad_request(detail: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            format!("Сервер не зрозумів запит: {detail}. Оновіть програму або повідомте підтримку."),
-            format!("The server could not read the request: {detail}. Update the app or tell support."),
+            format!(
+                "Сервер не зрозумів запит: {detail}. Оновіть програму або повідомте підтримку."
+            ),
+            format!(
+                "The server could not read the request: {detail}. Update the app or tell support."
+            ),
         )
     }
 
     pub fn validation(uk: impl Into<Text>, en: impl Into<Text>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, uk, en)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+            uk,
+            en,
+        )
     }
 
     pub fn unauthorized() -> Self {
@@ -86,7 +101,9 @@ impl ApiError {
         Self::new(
             StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
-            format!("{what_uk} не знайдено. Можливо, його видалили або у вас немає до нього доступу."),
+            format!(
+                "{what_uk} не знайдено. Можливо, його видалили або у вас немає до нього доступу."
+            ),
             format!("{what_en} not found. It may have been removed, or you have no access to it."),
         )
     }
@@ -131,7 +148,11 @@ impl ApiError {
                 status_uk(from),
                 status_uk(to)
             ),
-            format!("A ticket cannot go from “{}” to “{}”.", from.as_str(), to.as_str()),
+            format!(
+                "A ticket cannot go from “{}” to “{}”.",
+                from.as_str(),
+                to.as_str()
+            ),
         )
     }
 
@@ -149,7 +170,9 @@ impl ApiError {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
-            format!("Файл завеликий: можна щонайбільше {mib} МБ. Стисніть його або надішліть частинами."),
+            format!(
+                "Файл завеликий: можна щонайбільше {mib} МБ. Стисніть його або надішліть частинами."
+            ),
             format!("The file is too large: at most {mib} MiB. Compress it or send it in parts."),
         )
     }
@@ -225,7 +248,10 @@ impl From<std::io::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code, message: self.uk.to_string() };
+        let body = ErrorBody {
+            code: self.code,
+            message: self.uk.to_string(),
+        };
         let mut res = (self.status, Json(body)).into_response();
         res.extensions_mut().insert(LocalizedError {
             code: self.code,
@@ -240,11 +266,19 @@ impl IntoResponse for ApiError {
 /// The language a request asks for: `en` when English comes before Ukrainian in
 /// `Accept-Language`, otherwise `uk` (Desk's people read Ukrainian first).
 pub fn lang(headers: &HeaderMap) -> &'static str {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+    let Some(v) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return "uk";
     };
     for part in v.split(',') {
-        let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let tag = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if tag.starts_with("uk") {
             return "uk";
         }

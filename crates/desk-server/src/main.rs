@@ -102,9 +102,15 @@ enum TopicsCommand {
 }
 
 fn init_logs(format: LogFormat, quiet: bool) {
-    let default = if quiet { "warn" } else { "info,sqlx=warn,tower_http=info" };
+    let default = if quiet {
+        "warn"
+    } else {
+        "info,sqlx=warn,tower_http=info"
+    };
     let filter = EnvFilter::try_from_env("DESK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -123,7 +129,10 @@ async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut overrides = Overrides { data_dir: cli.data_dir.clone(), listen: cli.listen };
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        listen: cli.listen,
+    };
     if matches!(cli.command, Command::Demo { .. })
         && overrides.data_dir.is_none()
         && std::env::var_os("DESK_DATA_DIR").is_none()
@@ -162,13 +171,24 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Org(OrgCommand::List) => {
             let store = open(&config).await?;
-            for o in store.list_organizations().await.map_err(|e| anyhow::anyhow!("{}", e.en))? {
+            for o in store
+                .list_organizations()
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.en))?
+            {
                 println!("{}\t{}\t{}", o.id, o.timezone, o.name);
             }
             store.close().await;
             Ok(())
         }
-        Command::User(UserCommand::Add { email, role, org, name, password, locale }) => {
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            org,
+            name,
+            password,
+            locale,
+        }) => {
             let store = open(&config).await?;
             let role = match role {
                 RoleArg::Customer => Role::Customer,
@@ -188,7 +208,12 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await?;
-            println!("user added: {} ({}, {})", user.email, user.role.as_str(), user.id);
+            println!(
+                "user added: {} ({}, {})",
+                user.email,
+                user.role.as_str(),
+                user.id
+            );
             if let Some(code) = code {
                 println!(
                     "invitation code: {code}\n(valid {} days; the user sets a password with it in the app, or POST /api/v1/auth/accept-invitation)",
@@ -207,7 +232,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Topics(TopicsCommand::List) => {
             let store = open(&config).await?;
-            for t in store.list_topics(true).await.map_err(|e| anyhow::anyhow!("{}", e.en))? {
+            for t in store
+                .list_topics(true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.en))?
+            {
                 let flags = match (t.urgent, t.active) {
                     (_, false) => "retired",
                     (true, true) => "urgent",
@@ -220,7 +249,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             use utoipa::OpenApi;
-            println!("{}", desk_server::openapi::ApiDoc::openapi().to_pretty_json()?);
+            println!(
+                "{}",
+                desk_server::openapi::ApiDoc::openapi().to_pretty_json()?
+            );
             Ok(())
         }
     }

@@ -78,11 +78,7 @@ pub fn status_after_message(
 
 /// `resolved_at` after a status change: set when the ticket becomes done, kept while it stays
 /// done (resolved → closed), cleared when it reopens.
-pub fn resolved_at_after(
-    status: TicketStatus,
-    previous: Option<i64>,
-    now_ms: i64,
-) -> Option<i64> {
+pub fn resolved_at_after(status: TicketStatus, previous: Option<i64>, now_ms: i64) -> Option<i64> {
     if status.is_open() {
         None
     } else {
@@ -205,15 +201,27 @@ mod tests {
     #[test]
     fn replies_move_status() {
         let c = Role::Customer;
-        assert_eq!(status_after_message(c, Resolved, true, false).ok(), Some(InProgress));
-        assert_eq!(status_after_message(c, Resolved, false, false).ok(), Some(New));
+        assert_eq!(
+            status_after_message(c, Resolved, true, false).ok(),
+            Some(InProgress)
+        );
+        assert_eq!(
+            status_after_message(c, Resolved, false, false).ok(),
+            Some(New)
+        );
         assert_eq!(
             status_after_message(c, WaitingForCustomer, true, false).ok(),
             Some(InProgress)
         );
         assert!(status_after_message(c, Closed, true, false).is_err());
-        assert_eq!(status_after_message(Role::Agent, Resolved, true, false).ok(), Some(Resolved));
-        assert_eq!(status_after_message(Role::Agent, Closed, true, true).ok(), Some(Closed));
+        assert_eq!(
+            status_after_message(Role::Agent, Resolved, true, false).ok(),
+            Some(Resolved)
+        );
+        assert_eq!(
+            status_after_message(Role::Agent, Closed, true, true).ok(),
+            Some(Closed)
+        );
         assert_eq!(status_after_message(c, New, false, false).ok(), Some(New));
     }
 

@@ -19,7 +19,9 @@ pub fn parse(text: &str) -> Result<Vec<TopicDef>, ApiError> {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The list as it will be stored: checked, in file order, with `other` moved last.
@@ -28,11 +30,20 @@ pub fn ordered(defs: &[TopicDef]) -> Result<Vec<TopicDef>, ApiError> {
     for d in defs {
         if !valid_id(&d.id) {
             return Err(ApiError::validation(
-                format!("Ідентифікатор теми «{}» неприпустимий: лише малі латинські літери, цифри та дефіс, до 64 символів.", d.id),
-                format!("Topic id “{}” is invalid: lowercase latin letters, digits and hyphens, at most 64.", d.id),
+                format!(
+                    "Ідентифікатор теми «{}» неприпустимий: лише малі латинські літери, цифри та дефіс, до 64 символів.",
+                    d.id
+                ),
+                format!(
+                    "Topic id “{}” is invalid: lowercase latin letters, digits and hyphens, at most 64.",
+                    d.id
+                ),
             ));
         }
-        if [&d.title.uk, &d.title.en].iter().any(|t| t.trim().is_empty()) {
+        if [&d.title.uk, &d.title.en]
+            .iter()
+            .any(|t| t.trim().is_empty())
+        {
             return Err(ApiError::validation(
                 format!("Тема «{}» не має назви українською чи англійською.", d.id),
                 format!("Topic “{}” lacks a Ukrainian or English title.", d.id),
@@ -59,9 +70,17 @@ pub fn ordered(defs: &[TopicDef]) -> Result<Vec<TopicDef>, ApiError> {
 
 /// On a fresh database, loads the built-in topics.
 pub async fn seed_if_empty(store: &dyn Store) -> anyhow::Result<()> {
-    if store.list_topics(true).await.map_err(|e| anyhow::anyhow!("{}", e.en))?.is_empty() {
+    if store
+        .list_topics(true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.en))?
+        .is_empty()
+    {
         let defs = parse(SEED_JSON).map_err(|e| anyhow::anyhow!("{}", e.en))?;
-        store.import_topics(&defs).await.map_err(|e| anyhow::anyhow!("{}", e.en))?;
+        store
+            .import_topics(&defs)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.en))?;
         tracing::info!(count = defs.len(), "seeded topics");
     }
     Ok(())
@@ -76,21 +95,36 @@ mod tests {
         let defs = ordered(&parse(SEED_JSON).expect("seed parses")).expect("seed is valid");
         assert!(defs.len() >= 8);
         assert_eq!(defs.last().map(|d| d.id.as_str()), Some(OTHER_TOPIC_ID));
-        assert!(defs.iter().any(|d| d.id == "program-unavailable" && d.urgent));
+        assert!(
+            defs.iter()
+                .any(|d| d.id == "program-unavailable" && d.urgent)
+        );
         assert!(defs.iter().any(|d| d.id == "telephony-down" && d.urgent));
-        assert!(defs.iter().all(|d| !d.guidance.uk.is_empty() && !d.guidance.en.is_empty()));
+        assert!(
+            defs.iter()
+                .all(|d| !d.guidance.uk.is_empty() && !d.guidance.en.is_empty())
+        );
     }
 
     #[test]
     fn other_moves_last_and_bad_lists_are_refused() {
         let mk = |id: &str| TopicDef {
             id: id.into(),
-            title: desk_domain::Localized { uk: "Т".into(), en: "T".into() },
-            guidance: desk_domain::Localized { uk: String::new(), en: String::new() },
+            title: desk_domain::Localized {
+                uk: "Т".into(),
+                en: "T".into(),
+            },
+            guidance: desk_domain::Localized {
+                uk: String::new(),
+                en: String::new(),
+            },
             urgent: false,
         };
         let got = ordered(&[mk("other"), mk("a")]).expect("valid");
-        assert_eq!(got.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["a", "other"]);
+        assert_eq!(
+            got.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+            ["a", "other"]
+        );
         assert!(ordered(&[mk("a")]).is_err());
         assert!(ordered(&[mk("a"), mk("a"), mk("other")]).is_err());
         assert!(ordered(&[mk("Bad Id"), mk("other")]).is_err());

@@ -27,7 +27,10 @@ use crate::store::NewAttachment;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/attachments", post(upload).layer(DefaultBodyLimit::disable()))
+        .route(
+            "/attachments",
+            post(upload).layer(DefaultBodyLimit::disable()),
+        )
         .route("/attachments/{id}", get(download))
 }
 
@@ -214,7 +217,13 @@ async fn sync_dir(dir: Option<&Path>) -> std::io::Result<()> {
 pub fn content_disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
@@ -247,12 +256,23 @@ pub async fn download(
     let a = rec.attachment;
     let mut res = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(file)));
     let h = res.headers_mut();
-    let hv = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let hv = |s: &str| {
+        HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+    };
     h.insert(header::CONTENT_TYPE, hv(&a.media_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(a.size));
-    h.insert(header::CONTENT_DISPOSITION, hv(&content_disposition(&a.filename)));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        hv(&content_disposition(&a.filename)),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
     h.insert(header::ETAG, hv(&format!("\"{}\"", a.sha256)));
     h.insert("x-content-sha256", hv(&a.sha256));
     Ok(res)
@@ -264,11 +284,22 @@ mod tests {
 
     #[test]
     fn filenames_are_cleaned() {
-        assert_eq!(clean_filename("../../etc/passwd").ok().as_deref(), Some("passwd"));
-        assert_eq!(clean_filename("C:\\Users\\x\\Знімок екрана.png").ok().as_deref(), Some("Знімок екрана.png"));
+        assert_eq!(
+            clean_filename("../../etc/passwd").ok().as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            clean_filename("C:\\Users\\x\\Знімок екрана.png")
+                .ok()
+                .as_deref(),
+            Some("Знімок екрана.png")
+        );
         assert!(clean_filename("dir/").is_err());
         assert!(clean_filename("..").is_err());
-        assert_eq!(clean_filename("a\u{0}b\n.txt").ok().as_deref(), Some("ab.txt"));
+        assert_eq!(
+            clean_filename("a\u{0}b\n.txt").ok().as_deref(),
+            Some("ab.txt")
+        );
     }
 
     #[test]
@@ -283,7 +314,10 @@ mod tests {
     fn sniffing() {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
         assert_eq!(sniff("Привіт".as_bytes()), "text/plain; charset=utf-8");
-        assert_eq!(sniff(&"Привіт".as_bytes()[..5]), "text/plain; charset=utf-8");
+        assert_eq!(
+            sniff(&"Привіт".as_bytes()[..5]),
+            "text/plain; charset=utf-8"
+        );
         assert_eq!(sniff(&[0, 1, 2, 3, 255]), "application/octet-stream");
     }
 }

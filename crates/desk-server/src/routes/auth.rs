@@ -37,7 +37,9 @@ pub async fn login(
     }
     let user = user.ok_or_else(ApiError::invalid_credentials)?;
     let (token, token_hash) = auth::new_token();
-    st.store.create_session(token_hash, user.id, st.config.session_ttl_days).await?;
+    st.store
+        .create_session(token_hash, user.id, st.config.session_ttl_days)
+        .await?;
     tracing::info!(user_id = %user.id, "signed in");
     Ok(Json(LoginResponse { token, user }))
 }
@@ -65,7 +67,9 @@ pub async fn accept_invitation(
         .await?
         .ok_or_else(ApiError::invalid_invitation)?;
     let (token, token_hash) = auth::new_token();
-    st.store.create_session(token_hash, user.id, st.config.session_ttl_days).await?;
+    st.store
+        .create_session(token_hash, user.id, st.config.session_ttl_days)
+        .await?;
     Ok(Json(LoginResponse { token, user }))
 }
 
@@ -77,5 +81,8 @@ pub async fn me(State(st): State<AppState>, auth: Auth) -> Result<Json<Me>, ApiE
         Some(id) => st.store.organization(id).await?,
         None => None,
     };
-    Ok(Json(Me { user: auth.user, organization }))
+    Ok(Json(Me {
+        user: auth.user,
+        organization,
+    }))
 }

@@ -30,7 +30,10 @@ pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiErro
         tracing::error!(cause = ?e.cause, "health check failed");
         ApiError::unavailable()
     })?;
-    Ok(Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }))
+    Ok(Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    }))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

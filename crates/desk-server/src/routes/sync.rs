@@ -25,7 +25,9 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/changes", get(changes)).route("/events", get(events))
+    Router::new()
+        .route("/changes", get(changes))
+        .route("/events", get(events))
 }
 
 /// Changes after `after`, oldest first, each entity once in its current state.
@@ -60,7 +62,10 @@ pub struct EventsQuery {
 
 fn poke(seq: i64) -> Event {
     let data = serde_json::to_string(&Poke { seq }).unwrap_or_default();
-    Event::default().event("poke").id(seq.to_string()).data(data)
+    Event::default()
+        .event("poke")
+        .id(seq.to_string())
+        .data(data)
 }
 
 /// Server-sent events: `poke` (`id:` and `data.seq` = newest seq in scope) whenever something
@@ -135,7 +140,11 @@ pub async fn events(
         }
     });
     let mut res = Sse::new(ReceiverStream::new(rx)).into_response();
-    res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    res.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res.headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
     Ok(res)
 }

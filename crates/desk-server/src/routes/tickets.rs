@@ -20,7 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tickets", get(list).post(create))
         .route("/tickets/{id}", get(get_one).patch(update))
-        .route("/tickets/{id}/messages", get(list_messages).post(create_message))
+        .route(
+            "/tickets/{id}/messages",
+            get(list_messages).post(create_message),
+        )
 }
 
 /// Tickets the caller may see, newest first: customers their organisation's, agents all.
@@ -54,7 +57,9 @@ pub async fn create(
             )
         })?
     } else {
-        auth.viewer.organization_id.ok_or_else(ApiError::unauthorized)?
+        auth.viewer
+            .organization_id
+            .ok_or_else(ApiError::unauthorized)?
     };
     let new = NewTicket {
         id: req.id,
@@ -79,7 +84,11 @@ pub async fn get_one(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Ticket>, ApiError> {
-    st.store.ticket(&auth.viewer, id).await?.map(Json).ok_or_else(ApiError::ticket_not_found)
+    st.store
+        .ticket(&auth.viewer, id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::ticket_not_found)
 }
 
 /// Changes status (customers: resolve or reopen) and assignee (agents).
@@ -93,7 +102,9 @@ pub async fn update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<UpdateTicket>,
 ) -> Result<Json<Ticket>, ApiError> {
-    Ok(Json(st.store.update_ticket(&auth.viewer, id, &req, None).await?))
+    Ok(Json(
+        st.store.update_ticket(&auth.viewer, id, &req, None).await?,
+    ))
 }
 
 /// The conversation, oldest first; internal notes only for agents.
@@ -105,7 +116,11 @@ pub async fn list_messages(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<Message>>, ApiError> {
-    st.store.messages(&auth.viewer, id).await?.map(Json).ok_or_else(ApiError::ticket_not_found)
+    st.store
+        .messages(&auth.viewer, id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::ticket_not_found)
 }
 
 /// Adds a reply (or, for agents, an internal note). Idempotent by `id`. A customer's reply to a

@@ -119,13 +119,27 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()>;
 
     // --- sessions and invitations (only hashes of tokens and codes are kept)
-    async fn create_session(&self, token_hash: [u8; 32], user_id: Uuid, ttl_days: i64) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        token_hash: [u8; 32],
+        user_id: Uuid,
+        ttl_days: i64,
+    ) -> StoreResult<()>;
     async fn session_user(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>>;
     async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
-    async fn create_invitation(&self, code_hash: [u8; 32], user_id: Uuid, ttl_days: i64) -> StoreResult<()>;
+    async fn create_invitation(
+        &self,
+        code_hash: [u8; 32],
+        user_id: Uuid,
+        ttl_days: i64,
+    ) -> StoreResult<()>;
     /// Marks the invitation used and sets the password, in one step; `None` if the code is
     /// unknown, used or expired.
-    async fn accept_invitation(&self, code_hash: [u8; 32], password_hash: &str) -> StoreResult<Option<User>>;
+    async fn accept_invitation(
+        &self,
+        code_hash: [u8; 32],
+        password_hash: &str,
+    ) -> StoreResult<Option<User>>;
 
     // --- topics
     /// Makes the topic list exactly `defs` (in that order, `other` last): new ones added, known
@@ -138,7 +152,13 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Ticket>>;
     async fn list_tickets(&self, v: &Viewer, f: &TicketFilter) -> StoreResult<TicketPage>;
     /// `at_ms` back-dates the change (demo data); `None` means now.
-    async fn update_ticket(&self, v: &Viewer, id: Uuid, u: &UpdateTicket, at_ms: Option<i64>) -> StoreResult<Ticket>;
+    async fn update_ticket(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        u: &UpdateTicket,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Ticket>;
     async fn add_message(&self, v: &Viewer, m: NewMessage) -> StoreResult<(Message, Created)>;
     async fn messages(&self, v: &Viewer, ticket_id: Uuid) -> StoreResult<Option<Vec<Message>>>;
 

@@ -74,7 +74,13 @@ impl SqliteStore {
             .await?;
         let (events, _) = broadcast::channel(4096);
         let writer = Writer::spawn(conn, events.clone());
-        Ok(Self { read, writer, events, blobs, uploads })
+        Ok(Self {
+            read,
+            writer,
+            events,
+            blobs,
+            uploads,
+        })
     }
 
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
@@ -137,11 +143,12 @@ impl Store for SqliteStore {
     }
 
     async fn organization_by_name(&self, name: &str) -> StoreResult<Option<Organization>> {
-        let row: Option<OrgRow> =
-            sqlx::query_as("SELECT id, name, timezone, created_at FROM organizations WHERE name_fold = ?")
-                .bind(org_fold(name))
-                .fetch_optional(&self.read)
-                .await?;
+        let row: Option<OrgRow> = sqlx::query_as(
+            "SELECT id, name, timezone, created_at FROM organizations WHERE name_fold = ?",
+        )
+        .bind(org_fold(name))
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.map(Into::into))
     }
 
@@ -155,10 +162,11 @@ impl Store for SqliteStore {
     }
 
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
-        let rows: Vec<OrgRow> =
-            sqlx::query_as("SELECT id, name, timezone, created_at FROM organizations ORDER BY name")
-                .fetch_all(&self.read)
-                .await?;
+        let rows: Vec<OrgRow> = sqlx::query_as(
+            "SELECT id, name, timezone, created_at FROM organizations ORDER BY name",
+        )
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -212,7 +220,10 @@ impl Store for SqliteStore {
         match row {
             Some(r) => {
                 let password_hash = r.password_hash.clone();
-                Ok(Some(Credentials { user: r.into_user()?, password_hash }))
+                Ok(Some(Credentials {
+                    user: r.into_user()?,
+                    password_hash,
+                }))
             }
             None => Ok(None),
         }
@@ -228,18 +239,25 @@ impl Store for SqliteStore {
                     .execute(&mut ctx.conn)
                     .await?;
                 // A new password ends every session signed in with the old one.
-                sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-                    .bind(now_ms())
-                    .bind(user_id)
-                    .execute(&mut ctx.conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                )
+                .bind(now_ms())
+                .bind(user_id)
+                .execute(&mut ctx.conn)
+                .await?;
                 Ok(())
             })
         })
         .await
     }
 
-    async fn create_session(&self, token_hash: [u8; 32], user_id: Uuid, ttl_days: i64) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        token_hash: [u8; 32],
+        user_id: Uuid,
+        ttl_days: i64,
+    ) -> StoreResult<()> {
         self.write(move |ctx| {
             Box::pin(async move {
                 let now = now_ms();
@@ -283,7 +301,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_invitation(&self, code_hash: [u8; 32], user_id: Uuid, ttl_days: i64) -> StoreResult<()> {
+    async fn create_invitation(
+        &self,
+        code_hash: [u8; 32],
+        user_id: Uuid,
+        ttl_days: i64,
+    ) -> StoreResult<()> {
         self.write(move |ctx| {
             Box::pin(async move {
                 let now = now_ms();
@@ -300,7 +323,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn accept_invitation(&self, code_hash: [u8; 32], password_hash: &str) -> StoreResult<Option<User>> {
+    async fn accept_invitation(
+        &self,
+        code_hash: [u8; 32],
+        password_hash: &str,
+    ) -> StoreResult<Option<User>> {
         let hash = password_hash.to_owned();
         self.write(move |ctx| {
             Box::pin(async move {
@@ -393,13 +420,16 @@ impl Store for SqliteStore {
         } else {
             format!("SELECT {TOPIC_COLUMNS} FROM topics WHERE active = 1 ORDER BY position")
         };
-        let rows: Vec<TopicRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&self.read).await?;
+        let rows: Vec<TopicRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await?;
         Ok(rows.into_iter().map(Topic::from).collect())
     }
 
     async fn create_ticket(&self, v: &Viewer, t: NewTicket) -> StoreResult<(Ticket, Created)> {
         let v = *v;
-        self.write(move |ctx| Box::pin(tickets::create_ticket(ctx, v, t))).await
+        self.write(move |ctx| Box::pin(tickets::create_ticket(ctx, v, t)))
+            .await
     }
 
     async fn ticket(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Ticket>> {
@@ -410,14 +440,22 @@ impl Store for SqliteStore {
         tickets::list(&mut *self.conn().await?, v, f).await
     }
 
-    async fn update_ticket(&self, v: &Viewer, id: Uuid, u: &UpdateTicket, at_ms: Option<i64>) -> StoreResult<Ticket> {
+    async fn update_ticket(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        u: &UpdateTicket,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Ticket> {
         let (v, u) = (*v, u.clone());
-        self.write(move |ctx| Box::pin(tickets::update_ticket(ctx, v, id, u, at_ms))).await
+        self.write(move |ctx| Box::pin(tickets::update_ticket(ctx, v, id, u, at_ms)))
+            .await
     }
 
     async fn add_message(&self, v: &Viewer, m: NewMessage) -> StoreResult<(Message, Created)> {
         let v = *v;
-        self.write(move |ctx| Box::pin(tickets::add_message(ctx, v, m))).await
+        self.write(move |ctx| Box::pin(tickets::add_message(ctx, v, m)))
+            .await
     }
 
     async fn messages(&self, v: &Viewer, ticket_id: Uuid) -> StoreResult<Option<Vec<Message>>> {
@@ -460,9 +498,16 @@ impl Store for SqliteStore {
             "SELECT {}, a.uploader_id, t.organization_id, m.internal FROM attachments a \
              LEFT JOIN messages m ON m.id = a.message_id LEFT JOIN tickets t ON t.id = m.ticket_id \
              WHERE a.id = ?",
-            ATTACHMENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+            ATTACHMENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("a.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.read).await?;
+        let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let visible = match row.organization_id {
             // Not yet part of a message: only its uploader may fetch it back.
@@ -472,7 +517,10 @@ impl Store for SqliteStore {
         if !visible {
             return Ok(None);
         }
-        Ok(Some(AttachmentRecord { path: self.blob_path(id), attachment: row.a.into() }))
+        Ok(Some(AttachmentRecord {
+            path: self.blob_path(id),
+            attachment: row.a.into(),
+        }))
     }
 
     fn blob_path(&self, id: Uuid) -> PathBuf {
@@ -480,7 +528,8 @@ impl Store for SqliteStore {
     }
 
     fn upload_path(&self) -> PathBuf {
-        self.uploads.join(format!("{}.part", Uuid::new_v4().simple()))
+        self.uploads
+            .join(format!("{}.part", Uuid::new_v4().simple()))
     }
 
     async fn changes(&self, v: &Viewer, after: i64, limit: u32) -> StoreResult<ChangesPage> {

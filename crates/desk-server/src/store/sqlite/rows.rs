@@ -57,7 +57,12 @@ pub struct OrgRow {
 
 impl From<OrgRow> for desk_domain::Organization {
     fn from(r: OrgRow) -> Self {
-        Self { id: r.id, name: r.name, timezone: r.timezone, created_at: ts(r.created_at) }
+        Self {
+            id: r.id,
+            name: r.name,
+            timezone: r.timezone,
+            created_at: ts(r.created_at),
+        }
     }
 }
 
@@ -78,8 +83,14 @@ impl From<TopicRow> for Topic {
     fn from(r: TopicRow) -> Self {
         Self {
             id: r.id,
-            title: Localized { uk: r.title_uk, en: r.title_en },
-            guidance: Localized { uk: r.guidance_uk, en: r.guidance_en },
+            title: Localized {
+                uk: r.title_uk,
+                en: r.title_en,
+            },
+            guidance: Localized {
+                uk: r.guidance_uk,
+                en: r.guidance_en,
+            },
             urgent: r.urgent,
             position: r.position,
             active: r.active,
@@ -88,7 +99,8 @@ impl From<TopicRow> for Topic {
     }
 }
 
-pub const TOPIC_COLUMNS: &str = "id, title_uk, title_en, guidance_uk, guidance_en, urgent, position, active, updated_at";
+pub const TOPIC_COLUMNS: &str =
+    "id, title_uk, title_en, guidance_uk, guidance_en, urgent, position, active, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub struct TicketRow {
@@ -128,7 +140,11 @@ impl TicketRow {
         let status = TicketStatus::parse(&self.status)
             .ok_or_else(|| ApiError::internal(format!("unknown status: {}", self.status)))?;
         let assignee = match (self.assignee_id, self.assignee_name, self.assignee_role) {
-            (Some(id), Some(name), Some(r)) => Some(PersonRef { id, name, role: role(&r)? }),
+            (Some(id), Some(name), Some(r)) => Some(PersonRef {
+                id,
+                name,
+                role: role(&r)?,
+            }),
             _ => None,
         };
         Ok(Ticket {

@@ -19,9 +19,15 @@ struct LogRow {
     entity_id: Vec<u8>,
 }
 
-const VISIBLE_TO_CUSTOMER: &str = "staff_only = 0 AND (organization_id = ? OR organization_id IS NULL)";
+const VISIBLE_TO_CUSTOMER: &str =
+    "staff_only = 0 AND (organization_id = ? OR organization_id IS NULL)";
 
-pub async fn changes(pool: &SqlitePool, v: &Viewer, after: i64, limit: u32) -> StoreResult<ChangesPage> {
+pub async fn changes(
+    pool: &SqlitePool,
+    v: &Viewer,
+    after: i64,
+    limit: u32,
+) -> StoreResult<ChangesPage> {
     // One read transaction: the page, the entities and the head of the log are one snapshot.
     // (A dropped `Transaction` rolls back, so a cancelled request leaves the connection clean.)
     let mut tx = pool.begin().await?;
@@ -38,11 +44,13 @@ async fn changes_in_snapshot(
 ) -> StoreResult<ChangesPage> {
     let fetch = i64::from(limit) + 1;
     let mut rows: Vec<LogRow> = if v.is_staff() {
-        sqlx::query_as("SELECT seq, kind, entity_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(after)
-            .bind(fetch)
-            .fetch_all(&mut *conn)
-            .await?
+        sqlx::query_as(
+            "SELECT seq, kind, entity_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(fetch)
+        .fetch_all(&mut *conn)
+        .await?
     } else {
         let sql = format!(
             "SELECT seq, kind, entity_id FROM changes WHERE seq > ? AND {VISIBLE_TO_CUSTOMER} ORDER BY seq LIMIT ?"
@@ -77,15 +85,27 @@ async fn changes_in_snapshot(
         let entity = match r.kind.as_str() {
             KIND_TICKET => {
                 let id = uuid_of(&r.entity_id)?;
-                tickets.iter().find(|t| t.id == id).cloned().map(ChangeData::Ticket)
+                tickets
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .map(ChangeData::Ticket)
             }
             KIND_MESSAGE => {
                 let id = uuid_of(&r.entity_id)?;
-                messages.iter().find(|m| m.id == id).cloned().map(ChangeData::Message)
+                messages
+                    .iter()
+                    .find(|m| m.id == id)
+                    .cloned()
+                    .map(ChangeData::Message)
             }
             _ => {
                 let id = String::from_utf8_lossy(&r.entity_id);
-                topics.iter().find(|t| t.id == id).cloned().map(ChangeData::Topic)
+                topics
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .map(ChangeData::Topic)
             }
         };
         if let Some(entity) = entity {
@@ -103,28 +123,42 @@ async fn changes_in_snapshot(
             .await?;
         head.max(last).max(after)
     };
-    Ok(ChangesPage { items, next, has_more })
+    Ok(ChangesPage {
+        items,
+        next,
+        has_more,
+    })
 }
 
 fn uuid_of(bytes: &[u8]) -> StoreResult<Uuid> {
-    Uuid::from_slice(bytes).map_err(|e| ApiError::internal(format!("bad entity id in change log: {e}")))
+    Uuid::from_slice(bytes)
+        .map_err(|e| ApiError::internal(format!("bad entity id in change log: {e}")))
 }
 
 async fn topics_by_ids(conn: &mut SqliteConnection, ids: &[String]) -> StoreResult<Vec<Topic>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT {TOPIC_COLUMNS} FROM topics WHERE id IN ({})", placeholders(ids.len()));
+    let sql = format!(
+        "SELECT {TOPIC_COLUMNS} FROM topics WHERE id IN ({})",
+        placeholders(ids.len())
+    );
     let mut q = sqlx::query_as::<_, TopicRow>(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(id.clone());
     }
-    Ok(q.fetch_all(conn).await?.into_iter().map(Topic::from).collect())
+    Ok(q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(Topic::from)
+        .collect())
 }
 
 pub async fn latest_seq(conn: &mut SqliteConnection, v: &Viewer) -> StoreResult<i64> {
     let seq: Option<i64> = if v.is_staff() {
-        sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(conn).await?
+        sqlx::query_scalar("SELECT MAX(seq) FROM changes")
+            .fetch_one(conn)
+            .await?
     } else {
         // Newest of the organisation's changes and of the global ones (topics), each an index seek.
         sqlx::query_scalar(

@@ -40,14 +40,25 @@ pub async fn record_change(
     .execute(&mut ctx.conn)
     .await?
     .last_insert_rowid();
-    ctx.notes.push(ChangeNote { seq, organization_id, staff_only });
+    ctx.notes.push(ChangeNote {
+        seq,
+        organization_id,
+        staff_only,
+    });
     Ok(())
 }
 
 /// The ticket as `v` may see it, or `None` (absent, or another organisation's).
-pub async fn ticket(conn: &mut SqliteConnection, v: &Viewer, id: Uuid) -> StoreResult<Option<Ticket>> {
+pub async fn ticket(
+    conn: &mut SqliteConnection,
+    v: &Viewer,
+    id: Uuid,
+) -> StoreResult<Option<Ticket>> {
     let sql = format!("{TICKET_SELECT} WHERE t.id = ?");
-    let row: Option<TicketRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+    let row: Option<TicketRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     match row {
         Some(r) if v.sees_org(r.organization_id) => Ok(Some(r.into_ticket()?)),
         _ => Ok(None),
@@ -58,12 +69,19 @@ pub async fn tickets_by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreR
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{TICKET_SELECT} WHERE t.id IN ({})", placeholders(ids.len()));
+    let sql = format!(
+        "{TICKET_SELECT} WHERE t.id IN ({})",
+        placeholders(ids.len())
+    );
     let mut q = sqlx::query_as::<_, TicketRow>(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(*id);
     }
-    q.fetch_all(conn).await?.into_iter().map(TicketRow::into_ticket).collect()
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(TicketRow::into_ticket)
+        .collect()
 }
 
 /// Attachments of the given messages, grouped by message.
@@ -91,7 +109,10 @@ async fn attachments_of(
     Ok(out)
 }
 
-async fn with_attachments(conn: &mut SqliteConnection, rows: Vec<MessageRow>) -> StoreResult<Vec<Message>> {
+async fn with_attachments(
+    conn: &mut SqliteConnection,
+    rows: Vec<MessageRow>,
+) -> StoreResult<Vec<Message>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut files = attachments_of(conn, &ids).await?;
     rows.into_iter()
@@ -102,11 +123,17 @@ async fn with_attachments(conn: &mut SqliteConnection, rows: Vec<MessageRow>) ->
         .collect()
 }
 
-pub async fn messages_by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<Message>> {
+pub async fn messages_by_ids(
+    conn: &mut SqliteConnection,
+    ids: &[Uuid],
+) -> StoreResult<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{MESSAGE_SELECT} WHERE m.id IN ({})", placeholders(ids.len()));
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.id IN ({})",
+        placeholders(ids.len())
+    );
     let mut q = sqlx::query_as::<_, MessageRow>(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(*id);
@@ -116,7 +143,11 @@ pub async fn messages_by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> Store
 }
 
 /// The conversation as `v` may see it; `None` if the ticket is not visible.
-pub async fn messages(conn: &mut SqliteConnection, v: &Viewer, ticket_id: Uuid) -> StoreResult<Option<Vec<Message>>> {
+pub async fn messages(
+    conn: &mut SqliteConnection,
+    v: &Viewer,
+    ticket_id: Uuid,
+) -> StoreResult<Option<Vec<Message>>> {
     let org: Option<Uuid> = sqlx::query_scalar("SELECT organization_id FROM tickets WHERE id = ?")
         .bind(ticket_id)
         .fetch_optional(&mut *conn)
@@ -128,14 +159,22 @@ pub async fn messages(conn: &mut SqliteConnection, v: &Viewer, ticket_id: Uuid) 
     let sql = if v.is_staff() {
         format!("{MESSAGE_SELECT} WHERE m.ticket_id = ? ORDER BY m.created_at, m.id")
     } else {
-        format!("{MESSAGE_SELECT} WHERE m.ticket_id = ? AND m.internal = 0 ORDER BY m.created_at, m.id")
+        format!(
+            "{MESSAGE_SELECT} WHERE m.ticket_id = ? AND m.internal = 0 ORDER BY m.created_at, m.id"
+        )
     };
-    let rows: Vec<MessageRow> =
-        sqlx::query_as(AssertSqlSafe(sql)).bind(ticket_id).fetch_all(&mut *conn).await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(ticket_id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Some(with_attachments(conn, rows).await?))
 }
 
-pub async fn list(conn: &mut SqliteConnection, v: &Viewer, f: &TicketFilter) -> StoreResult<TicketPage> {
+pub async fn list(
+    conn: &mut SqliteConnection,
+    v: &Viewer,
+    f: &TicketFilter,
+) -> StoreResult<TicketPage> {
     enum Arg {
         Id(Uuid),
         Int(i64),
@@ -150,14 +189,19 @@ pub async fn list(conn: &mut SqliteConnection, v: &Viewer, f: &TicketFilter) -> 
         }
     } else {
         let Some(org) = v.organization_id else {
-            return Ok(TicketPage { items: Vec::new(), next: None });
+            return Ok(TicketPage {
+                items: Vec::new(),
+                next: None,
+            });
         };
         sql.push_str(" AND t.organization_id = ?");
         args.push(Arg::Id(org));
     }
     match f.status.as_deref().map(str::trim) {
         None | Some("") | Some("all") => {}
-        Some("open") => sql.push_str(" AND t.status IN ('new', 'in_progress', 'waiting_for_customer')"),
+        Some("open") => {
+            sql.push_str(" AND t.status IN ('new', 'in_progress', 'waiting_for_customer')")
+        }
         Some("resolved") | Some("done") => sql.push_str(" AND t.status IN ('resolved', 'closed')"),
         Some(s) => {
             let st = TicketStatus::parse(s).ok_or_else(|| {
@@ -184,7 +228,10 @@ pub async fn list(conn: &mut SqliteConnection, v: &Viewer, f: &TicketFilter) -> 
         } else {
             sql.push_str(" AND t.subject_fold LIKE ? ESCAPE '\\'");
         }
-        let escaped = rules::fold(q).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = rules::fold(q)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         args.push(Arg::Text(format!("%{escaped}%")));
     }
     if let Some(before) = f.before {
@@ -206,13 +253,25 @@ pub async fn list(conn: &mut SqliteConnection, v: &Viewer, f: &TicketFilter) -> 
     let mut rows = query.fetch_all(conn).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| r.number) } else { None };
-    let items = rows.into_iter().map(TicketRow::into_ticket).collect::<StoreResult<Vec<_>>>()?;
+    let next = if more {
+        rows.last().map(|r| r.number)
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(TicketRow::into_ticket)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(TicketPage { items, next })
 }
 
 /// Gives `ids` (uploaded by `v`, not yet used) to `message_id`.
-async fn claim_attachments(ctx: &mut WriteCtx, v: &Viewer, message_id: Uuid, ids: &[Uuid]) -> StoreResult<()> {
+async fn claim_attachments(
+    ctx: &mut WriteCtx,
+    v: &Viewer,
+    message_id: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<()> {
     for id in ids {
         let done = sqlx::query(
             "UPDATE attachments SET message_id = ? WHERE id = ? AND uploader_id = ? AND message_id IS NULL",
@@ -230,7 +289,11 @@ async fn claim_attachments(ctx: &mut WriteCtx, v: &Viewer, message_id: Uuid, ids
     Ok(())
 }
 
-pub async fn create_ticket(ctx: &mut WriteCtx, v: Viewer, t: NewTicket) -> StoreResult<(Ticket, Created)> {
+pub async fn create_ticket(
+    ctx: &mut WriteCtx,
+    v: Viewer,
+    t: NewTicket,
+) -> StoreResult<(Ticket, Created)> {
     let existing: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT requester_id, organization_id FROM tickets WHERE id = ?")
             .bind(t.id)
@@ -240,13 +303,16 @@ pub async fn create_ticket(ctx: &mut WriteCtx, v: Viewer, t: NewTicket) -> Store
         if requester != v.user_id {
             return Err(ApiError::id_conflict());
         }
-        let found = ticket(&mut ctx.conn, &v, t.id).await?.ok_or_else(ApiError::id_conflict)?;
+        let found = ticket(&mut ctx.conn, &v, t.id)
+            .await?
+            .ok_or_else(ApiError::id_conflict)?;
         return Ok((found, Created::Existing));
     }
-    let topic: Option<(bool, bool)> = sqlx::query_as("SELECT urgent, active FROM topics WHERE id = ?")
-        .bind(&t.topic_id)
-        .fetch_optional(&mut ctx.conn)
-        .await?;
+    let topic: Option<(bool, bool)> =
+        sqlx::query_as("SELECT urgent, active FROM topics WHERE id = ?")
+            .bind(&t.topic_id)
+            .fetch_optional(&mut ctx.conn)
+            .await?;
     let urgent = match topic {
         Some((urgent, true)) => urgent,
         _ => return Err(ApiError::unknown_topic(&t.topic_id)),
@@ -282,10 +348,27 @@ pub async fn create_ticket(ctx: &mut WriteCtx, v: Viewer, t: NewTicket) -> Store
     .execute(&mut ctx.conn)
     .await?;
     let message_id = Uuid::now_v7();
-    insert_message(ctx, message_id, t.id, v.user_id, &t.body, false, t.channel, now).await?;
+    insert_message(
+        ctx, message_id, t.id, v.user_id, &t.body, false, t.channel, now,
+    )
+    .await?;
     claim_attachments(ctx, &v, message_id, &t.attachment_ids).await?;
-    record_change(ctx, KIND_TICKET, t.id.as_bytes(), Some(t.organization_id), false).await?;
-    record_change(ctx, KIND_MESSAGE, message_id.as_bytes(), Some(t.organization_id), false).await?;
+    record_change(
+        ctx,
+        KIND_TICKET,
+        t.id.as_bytes(),
+        Some(t.organization_id),
+        false,
+    )
+    .await?;
+    record_change(
+        ctx,
+        KIND_MESSAGE,
+        message_id.as_bytes(),
+        Some(t.organization_id),
+        false,
+    )
+    .await?;
     let created = ticket(&mut ctx.conn, &v, t.id)
         .await?
         .ok_or_else(|| ApiError::internal("ticket vanished inside its own transaction"))?;
@@ -328,7 +411,11 @@ struct TicketState {
     resolved_at: Option<i64>,
 }
 
-async fn ticket_state(ctx: &mut WriteCtx, v: &Viewer, id: Uuid) -> StoreResult<(TicketState, TicketStatus)> {
+async fn ticket_state(
+    ctx: &mut WriteCtx,
+    v: &Viewer,
+    id: Uuid,
+) -> StoreResult<(TicketState, TicketStatus)> {
     let st: Option<TicketState> = sqlx::query_as(
         "SELECT organization_id, status, assignee_id, resolved_at FROM tickets WHERE id = ?",
     )
@@ -345,7 +432,11 @@ async fn ticket_state(ctx: &mut WriteCtx, v: &Viewer, id: Uuid) -> StoreResult<(
     }
 }
 
-pub async fn add_message(ctx: &mut WriteCtx, v: Viewer, m: NewMessage) -> StoreResult<(Message, Created)> {
+pub async fn add_message(
+    ctx: &mut WriteCtx,
+    v: Viewer,
+    m: NewMessage,
+) -> StoreResult<(Message, Created)> {
     let existing: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT ticket_id, author_id FROM messages WHERE id = ?")
             .bind(m.id)
@@ -355,16 +446,30 @@ pub async fn add_message(ctx: &mut WriteCtx, v: Viewer, m: NewMessage) -> StoreR
         if ticket_id != m.ticket_id || author != v.user_id {
             return Err(ApiError::id_conflict());
         }
-        let found = messages_by_ids(&mut ctx.conn, &[m.id]).await?.pop().ok_or_else(ApiError::id_conflict)?;
+        let found = messages_by_ids(&mut ctx.conn, &[m.id])
+            .await?
+            .pop()
+            .ok_or_else(ApiError::id_conflict)?;
         return Ok((found, Created::Existing));
     }
     let (st, status) = ticket_state(ctx, &v, m.ticket_id).await?;
     if m.internal && !v.is_staff() {
         return Err(ApiError::staff_only());
     }
-    let new_status = rules::status_after_message(v.role, status, st.assignee_id.is_some(), m.internal)?;
+    let new_status =
+        rules::status_after_message(v.role, status, st.assignee_id.is_some(), m.internal)?;
     let now = m.created_at_ms.unwrap_or_else(now_ms);
-    insert_message(ctx, m.id, m.ticket_id, v.user_id, &m.body, m.internal, m.channel, now).await?;
+    insert_message(
+        ctx,
+        m.id,
+        m.ticket_id,
+        v.user_id,
+        &m.body,
+        m.internal,
+        m.channel,
+        now,
+    )
+    .await?;
     claim_attachments(ctx, &v, m.id, &m.attachment_ids).await?;
     if !m.internal {
         // Internal notes leave the ticket as customers see it untouched: no activity leaks.
@@ -380,9 +485,23 @@ pub async fn add_message(ctx: &mut WriteCtx, v: Viewer, m: NewMessage) -> StoreR
         .bind(m.ticket_id)
         .execute(&mut ctx.conn)
         .await?;
-        record_change(ctx, KIND_TICKET, m.ticket_id.as_bytes(), Some(st.organization_id), false).await?;
+        record_change(
+            ctx,
+            KIND_TICKET,
+            m.ticket_id.as_bytes(),
+            Some(st.organization_id),
+            false,
+        )
+        .await?;
     }
-    record_change(ctx, KIND_MESSAGE, m.id.as_bytes(), Some(st.organization_id), m.internal).await?;
+    record_change(
+        ctx,
+        KIND_MESSAGE,
+        m.id.as_bytes(),
+        Some(st.organization_id),
+        m.internal,
+    )
+    .await?;
     let msg = messages_by_ids(&mut ctx.conn, &[m.id])
         .await?
         .pop()
@@ -438,7 +557,16 @@ pub async fn update_ticket(
         .bind(id)
         .execute(&mut ctx.conn)
         .await?;
-        record_change(ctx, KIND_TICKET, id.as_bytes(), Some(st.organization_id), false).await?;
+        record_change(
+            ctx,
+            KIND_TICKET,
+            id.as_bytes(),
+            Some(st.organization_id),
+            false,
+        )
+        .await?;
     }
-    ticket(&mut ctx.conn, &v, id).await?.ok_or_else(ApiError::ticket_not_found)
+    ticket(&mut ctx.conn, &v, id)
+        .await?
+        .ok_or_else(ApiError::ticket_not_found)
 }

@@ -33,7 +33,14 @@ impl Writer {
     /// Starts the writer task; it ends when the last `Writer` is dropped.
     pub fn spawn(conn: SqliteConnection, events: broadcast::Sender<ChangeNote>) -> Self {
         let (tx, rx) = mpsc::channel::<Job>(4096);
-        tokio::spawn(run(WriteCtx { conn, notes: Vec::new() }, rx, events));
+        tokio::spawn(run(
+            WriteCtx {
+                conn,
+                notes: Vec::new(),
+            },
+            rx,
+            events,
+        ));
         Self { tx }
     }
 
@@ -54,7 +61,10 @@ impl Writer {
                 (ok, finish)
             })
         });
-        self.tx.send(job).await.map_err(|_| ApiError::unavailable())?;
+        self.tx
+            .send(job)
+            .await
+            .map_err(|_| ApiError::unavailable())?;
         rx.await.map_err(|_| ApiError::unavailable())?
     }
 }
@@ -64,7 +74,11 @@ async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> StoreResult<()>
     Ok(())
 }
 
-async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, events: broadcast::Sender<ChangeNote>) {
+async fn run(
+    mut ctx: WriteCtx,
+    mut rx: mpsc::Receiver<Job>,
+    events: broadcast::Sender<ChangeNote>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -97,7 +111,11 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, events: broadcast::
     let _ = ctx.conn.close().await;
 }
 
-async fn run_batch(ctx: &mut WriteCtx, batch: &mut Vec<Job>, finishes: &mut Vec<Finish>) -> StoreResult<()> {
+async fn run_batch(
+    ctx: &mut WriteCtx,
+    batch: &mut Vec<Job>,
+    finishes: &mut Vec<Finish>,
+) -> StoreResult<()> {
     exec(&mut ctx.conn, "BEGIN IMMEDIATE").await?;
     // On an error the rest of the drain is dropped, and with it each job's answer channel:
     // those callers are told the server is unavailable, and nothing of theirs was kept.
