@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of Desk: formatting, lints, unit tests and the HTTP tests against real
+# servers on 127.0.0.1 with fresh databases. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+desk_setup
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+echo "==> cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked
