@@ -50,3 +50,41 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_lists_the_api_surface() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("serializes");
+        let paths = doc["paths"].as_object().expect("paths");
+        for (path, method) in [
+            ("/api/v1/auth/login", "post"),
+            ("/api/v1/auth/logout", "post"),
+            ("/api/v1/me", "get"),
+            ("/api/v1/topics", "get"),
+            ("/api/v1/tickets", "get"),
+            ("/api/v1/tickets", "post"),
+            ("/api/v1/tickets/{id}", "get"),
+            ("/api/v1/tickets/{id}", "patch"),
+            ("/api/v1/tickets/{id}/messages", "get"),
+            ("/api/v1/tickets/{id}/messages", "post"),
+            ("/api/v1/attachments", "post"),
+            ("/api/v1/attachments/{id}", "get"),
+            ("/api/v1/changes", "get"),
+            ("/api/v1/events", "get"),
+            ("/healthz", "get"),
+        ] {
+            assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        }
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for s in ["Ticket", "Message", "Attachment", "ChangesPage", "ErrorBody", "ErrorCode", "Topic"] {
+            assert!(schemas.contains_key(s), "schema {s} missing");
+        }
+        let ticket = &schemas["Ticket"]["properties"];
+        for f in ["id", "number", "subject", "topic_id", "status", "organization_id", "created_at", "resolved_at"] {
+            assert!(ticket.get(f).is_some(), "Ticket.{f} missing");
+        }
+    }
+}
