@@ -2,6 +2,8 @@
 //! invitation code, topic import, then `serve`, and a graceful stop on SIGTERM that lets an
 //! upload in flight finish.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails loudly on a broken step
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -43,7 +45,7 @@ struct Server {
 impl Server {
     async fn start(data: &Path) -> Self {
         let port = free_port();
-        let child = bin()
+        let mut child = bin()
             .arg("serve")
             .env("DESK_DATA_DIR", data)
             .env("DESK_LISTEN", format!("127.0.0.1:{port}"))
@@ -55,13 +57,15 @@ impl Server {
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         for _ in 0..200 {
-            if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-                if r.status().is_success() {
-                    return Self { child, base };
-                }
+            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+                && r.status().is_success()
+            {
+                return Self { child, base };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("server did not become healthy");
     }
 
