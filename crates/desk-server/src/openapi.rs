@@ -76,14 +76,34 @@ mod tests {
             ("/api/v1/events", "get"),
             ("/healthz", "get"),
         ] {
-            assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+            assert!(
+                paths.get(path).and_then(|p| p.get(method)).is_some(),
+                "{method} {path} missing"
+            );
         }
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for s in ["Ticket", "Message", "Attachment", "ChangesPage", "ErrorBody", "ErrorCode", "Topic"] {
+        for s in [
+            "Ticket",
+            "Message",
+            "Attachment",
+            "ChangesPage",
+            "ErrorBody",
+            "ErrorCode",
+            "Topic",
+        ] {
             assert!(schemas.contains_key(s), "schema {s} missing");
         }
         let ticket = &schemas["Ticket"]["properties"];
-        for f in ["id", "number", "subject", "topic_id", "status", "organization_id", "created_at", "resolved_at"] {
+        for f in [
+            "id",
+            "number",
+            "subject",
+            "topic_id",
+            "status",
+            "organization_id",
+            "created_at",
+            "resolved_at",
+        ] {
             assert!(ticket.get(f).is_some(), "Ticket.{f} missing");
         }
     }
