@@ -1,0 +1,266 @@
+//! The desk-server REST client: one method per endpoint the core uses, errors sorted into
+//! transient (retry later) and permanent (show the user the server's message).
+
+use std::path::Path;
+use std::time::Duration;
+
+use desk_domain::{
+    Attachment, ChangesPage, CreateMessage, CreateTicket, ErrorBody, ErrorCode, LoginResponse, Me,
+    Message, Ticket, Topic, UpdateTicket,
+};
+use futures::StreamExt;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached or the connection broke.
+    #[error("server unreachable: {0}")]
+    Transport(String),
+    /// The server answered with an error body.
+    #[error("{status}: {}", body.message)]
+    Server { status: u16, body: ErrorBody },
+    /// The answer was not what the API promises.
+    #[error("unexpected answer: {0}")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// Worth retrying the same request later (network, overload, server fault).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) => true,
+            Self::Server { status, body } => {
+                *status >= 500 || *status == 408 || *status == 429 || body.code.is_transient()
+            }
+            Self::Decode(_) => false,
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Server { body, .. } if body.code == ErrorCode::Unauthorized)
+    }
+
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Server { body, .. } => Some(body.code),
+            _ => None,
+        }
+    }
+}
+
+fn transport(e: reqwest::Error) -> ApiError {
+    ApiError::Transport(e.to_string())
+}
+
+/// A client for one server, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    /// Streams (events, uploads, downloads) must not be cut by the request timeout.
+    stream_http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    lang: String,
+}
+
+impl Api {
+    pub fn new(base: &str, lang: &str) -> Result<Self, ApiError> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(transport)?;
+        let stream_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(transport)?;
+        Ok(Self {
+            http,
+            stream_http,
+            base,
+            token: None,
+            lang: lang.to_owned(),
+        })
+    }
+
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn req(&self, client: &reqwest::Client, method: Method, path: &str) -> RequestBuilder {
+        let mut rb = client
+            .request(method, format!("{}/api/v1{}", self.base, path))
+            .header(reqwest::header::ACCEPT_LANGUAGE, &self.lang);
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    async fn check(res: Response) -> Result<Response, ApiError> {
+        let status = res.status();
+        if status.is_success() {
+            return Ok(res);
+        }
+        let code = status.as_u16();
+        let text = res.text().await.map_err(transport)?;
+        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+            code: if status.is_server_error() {
+                ErrorCode::Internal
+            } else {
+                ErrorCode::BadRequest
+            },
+            message: format!("HTTP {code}"),
+        });
+        Err(ApiError::Server { status: code, body })
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, ApiError> {
+        let res = Self::check(rb.send().await.map_err(transport)?).await?;
+        res.json::<T>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+        let body = serde_json::json!({"email": email, "password": password});
+        self.send(
+            self.req(&self.http, Method::POST, "/auth/login")
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn logout(&self) -> Result<(), ApiError> {
+        Self::check(
+            self.req(&self.http, Method::POST, "/auth/logout")
+                .send()
+                .await
+                .map_err(transport)?,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        self.send(self.req(&self.http, Method::GET, "/me")).await
+    }
+
+    pub async fn topics(&self) -> Result<Vec<Topic>, ApiError> {
+        self.send(self.req(&self.http, Method::GET, "/topics"))
+            .await
+    }
+
+    pub async fn ticket(&self, id: Uuid) -> Result<Ticket, ApiError> {
+        self.send(self.req(&self.http, Method::GET, &format!("/tickets/{id}")))
+            .await
+    }
+
+    pub async fn create_ticket(&self, t: &CreateTicket) -> Result<Ticket, ApiError> {
+        self.send(self.req(&self.http, Method::POST, "/tickets").json(t))
+            .await
+    }
+
+    pub async fn add_message(&self, ticket: Uuid, m: &CreateMessage) -> Result<Message, ApiError> {
+        self.send(
+            self.req(
+                &self.http,
+                Method::POST,
+                &format!("/tickets/{ticket}/messages"),
+            )
+            .json(m),
+        )
+        .await
+    }
+
+    pub async fn update_ticket(&self, ticket: Uuid, u: &UpdateTicket) -> Result<Ticket, ApiError> {
+        self.send(
+            self.req(&self.http, Method::PATCH, &format!("/tickets/{ticket}"))
+                .json(u),
+        )
+        .await
+    }
+
+    pub async fn changes(&self, after: i64, limit: u32) -> Result<ChangesPage, ApiError> {
+        self.send(self.req(
+            &self.http,
+            Method::GET,
+            &format!("/changes?after={after}&limit={limit}"),
+        ))
+        .await
+    }
+
+    /// Streams a file from disk to `POST /attachments`, never holding it whole in memory.
+    pub async fn upload(&self, path: &Path, filename: &str) -> Result<Attachment, ApiError> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| ApiError::Decode(format!("cannot read {}: {e}", path.display())))?;
+        let len = file.metadata().await.map(|m| m.len()).ok();
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let mut rb = self
+            .req(&self.stream_http, Method::POST, "/attachments")
+            .query(&[("filename", filename)])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        if let Some(len) = len {
+            rb = rb.header(reqwest::header::CONTENT_LENGTH, len);
+        }
+        self.send(rb).await
+    }
+
+    /// Streams attachment `id` into `dest`, answering its size and SHA-256 (lowercase hex).
+    pub async fn download(&self, id: Uuid, dest: &Path) -> Result<(u64, String), ApiError> {
+        let res = Self::check(
+            self.req(
+                &self.stream_http,
+                Method::GET,
+                &format!("/attachments/{id}"),
+            )
+            .send()
+            .await
+            .map_err(transport)?,
+        )
+        .await?;
+        let io =
+            |e: std::io::Error| ApiError::Decode(format!("cannot write {}: {e}", dest.display()));
+        let mut file = tokio::fs::File::create(dest).await.map_err(io)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut stream = res.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(transport)?;
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.sync_all().await.map_err(io)?;
+        Ok((size, hex::encode(hasher.finalize())))
+    }
+
+    /// Opens `GET /events`, resuming after `last_seq`.
+    pub async fn events(&self, last_seq: i64) -> Result<Response, ApiError> {
+        let rb = self
+            .req(&self.stream_http, Method::GET, "/events")
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .header("last-event-id", last_seq.to_string());
+        Self::check(rb.send().await.map_err(transport)?).await
+    }
+
+    pub fn is_not_found(e: &ApiError) -> bool {
+        matches!(e, ApiError::Server { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
+    }
+}

@@ -1,0 +1,626 @@
+//! The cache: the device's mirror of topics, tickets and messages (with attachment metadata),
+//! and full-text search over them. Every read the UI makes is answered from here. A pulled page
+//! is applied in one transaction with a handful of statements (`json_each` over the page), so
+//! applying costs little per row.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use desk_domain::{ChangeData, ChangesPage, Message, Ticket, TicketStatus, Topic};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+use uuid::Uuid;
+
+use crate::db;
+
+/// What applying a page did, for the notification policy and the UI's "models changed".
+#[derive(Debug, Default, Clone)]
+pub struct Applied {
+    /// Tickets as they were before this page (absent: first seen now) and as they are now.
+    pub tickets: Vec<(Option<Ticket>, Ticket)>,
+    /// Messages first seen in this page (not provisional copies of our own sends).
+    pub new_messages: Vec<Message>,
+    pub topics_changed: bool,
+    pub cursor: i64,
+}
+
+impl Applied {
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.new_messages.is_empty() && !self.topics_changed
+    }
+}
+
+/// Which tickets a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketQuery {
+    /// `open`, `resolved` (resolved or closed), or `all` (default).
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub topic_id: Option<String>,
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    /// Urgent tickets first (the agents' queue).
+    #[serde(default)]
+    pub urgent_first: bool,
+    #[serde(default)]
+    pub offset: u32,
+    /// Default 200.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A ticket as the cache holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedTicket {
+    pub ticket: Ticket,
+    /// Shows a write still in the outbox (no number yet, or a status change not yet sent).
+    pub provisional: bool,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedMessage {
+    pub message: Message,
+    pub provisional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub ticket: CachedTicket,
+    /// The matching text with the hits between `[` and `]`.
+    pub snippet: String,
+}
+
+pub struct Cache {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+fn ms(t: &DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+impl Cache {
+    /// Opens the cache; a damaged file is set aside and a fresh one created (answers `true`).
+    pub async fn open(path: &Path) -> anyhow::Result<(Self, bool)> {
+        match db::open(path, &db::CACHE_MIGRATIONS, false).await {
+            Ok(pool) => Ok((
+                Self {
+                    pool,
+                    path: path.to_owned(),
+                },
+                false,
+            )),
+            Err(e) => {
+                tracing::warn!(error = %e, path = %path.display(), "cache damaged; rebuilding from the server");
+                db::set_aside(path)?;
+                let pool = db::open(path, &db::CACHE_MIGRATIONS, false).await?;
+                Ok((
+                    Self {
+                        pool,
+                        path: path.to_owned(),
+                    },
+                    true,
+                ))
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn cursor(&self) -> anyhow::Result<i64> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies one pulled page and moves the cursor, all in one transaction.
+    pub async fn apply(&self, page: &ChangesPage, me: Uuid) -> anyhow::Result<Applied> {
+        let mut topics: Vec<&Topic> = Vec::new();
+        let mut tickets: Vec<&Ticket> = Vec::new();
+        let mut messages: Vec<&Message> = Vec::new();
+        for c in &page.items {
+            match &c.entity {
+                ChangeData::Topic(t) => topics.push(t),
+                ChangeData::Ticket(t) => tickets.push(t),
+                ChangeData::Message(m) => messages.push(m),
+            }
+        }
+        let mut tx = self.pool.begin().await?;
+        let initial = {
+            let v: Option<String> =
+                sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor'")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            v.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) == 0
+        };
+        let mut applied = Applied {
+            cursor: page.next,
+            ..Applied::default()
+        };
+
+        if !topics.is_empty() {
+            let json = serde_json::to_string(&topics)?;
+            sqlx::query(
+                "INSERT INTO topics (id, position, active, data) \
+                 SELECT json_extract(value, '$.id'), json_extract(value, '$.position'), \
+                        json_extract(value, '$.active'), value FROM json_each(?1) WHERE true \
+                 ON CONFLICT (id) DO UPDATE SET position = excluded.position, active = excluded.active, data = excluded.data",
+            )
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+            applied.topics_changed = true;
+        }
+
+        if !tickets.is_empty() {
+            let json = serde_json::to_string(&tickets)?;
+            let ids = serde_json::to_string(&tickets.iter().map(|t| t.id).collect::<Vec<_>>())?;
+            let before_rows = sqlx::query(
+                "SELECT data FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut before: Vec<Ticket> = Vec::with_capacity(before_rows.len());
+            for r in before_rows {
+                before.push(serde_json::from_str(r.get::<&str, _>(0))?);
+            }
+            // A ticket seen for the first time during the first sync counts as read.
+            sqlx::query(
+                "INSERT INTO tickets (id, number, subject, topic_id, status, urgent, organization_id, assignee_id, \
+                   created_at, last_message_at, data, provisional, read_at) \
+                 SELECT json_extract(value, '$.id'), json_extract(value, '$.number'), json_extract(value, '$.subject'), \
+                   json_extract(value, '$.topic_id'), json_extract(value, '$.status'), json_extract(value, '$.urgent'), \
+                   json_extract(value, '$.organization_id'), json_extract(value, '$.assignee.id'), \
+                   CAST(unixepoch(json_extract(value, '$.created_at'), 'subsec') * 1000 AS INTEGER), \
+                   CAST(unixepoch(json_extract(value, '$.last_message_at'), 'subsec') * 1000 AS INTEGER), \
+                   value, 0, \
+                   CASE WHEN ?2 THEN CAST(unixepoch(json_extract(value, '$.last_message_at'), 'subsec') * 1000 AS INTEGER) END \
+                 FROM json_each(?1) WHERE true \
+                 ON CONFLICT (id) DO UPDATE SET number = excluded.number, subject = excluded.subject, \
+                   topic_id = excluded.topic_id, status = excluded.status, urgent = excluded.urgent, \
+                   organization_id = excluded.organization_id, assignee_id = excluded.assignee_id, \
+                   created_at = excluded.created_at, last_message_at = excluded.last_message_at, \
+                   data = excluded.data, provisional = 0",
+            )
+            .bind(&json)
+            .bind(initial)
+            .execute(&mut *tx)
+            .await?;
+            let known: HashSet<Uuid> = before.iter().map(|t| t.id).collect();
+            let fresh: Vec<Uuid> = tickets
+                .iter()
+                .map(|t| t.id)
+                .filter(|id| !known.contains(id))
+                .collect();
+            if !fresh.is_empty() {
+                sqlx::query(
+                    "INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets \
+                     WHERE id IN (SELECT value FROM json_each(?1))",
+                )
+                .bind(serde_json::to_string(&fresh)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for t in &tickets {
+                let b = before.iter().find(|b| b.id == t.id).cloned();
+                applied.tickets.push((b, (*t).clone()));
+            }
+        }
+
+        if !messages.is_empty() {
+            let json = serde_json::to_string(&messages)?;
+            let ids = serde_json::to_string(&messages.iter().map(|m| m.id).collect::<Vec<_>>())?;
+            let known: HashSet<Uuid> = sqlx::query_scalar::<_, String>(
+                "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .filter_map(|s| Uuid::parse_str(s).ok())
+            .collect();
+            sqlx::query(
+                "INSERT INTO messages (id, ticket_id, created_at, data, provisional) \
+                 SELECT json_extract(value, '$.id'), json_extract(value, '$.ticket_id'), \
+                   CAST(unixepoch(json_extract(value, '$.created_at'), 'subsec') * 1000 AS INTEGER), value, 0 \
+                 FROM json_each(?1) WHERE true \
+                 ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, created_at = excluded.created_at, \
+                   data = excluded.data, provisional = 0",
+            )
+            .bind(&json)
+            .execute(&mut *tx)
+            .await?;
+            let fresh: Vec<&&Message> =
+                messages.iter().filter(|m| !known.contains(&m.id)).collect();
+            if !fresh.is_empty() {
+                let fresh_ids =
+                    serde_json::to_string(&fresh.iter().map(|m| m.id).collect::<Vec<_>>())?;
+                sqlx::query(
+                    "INSERT INTO messages_fts (rowid, body) SELECT rowid, json_extract(data, '$.body') FROM messages \
+                     WHERE id IN (SELECT value FROM json_each(?1))",
+                )
+                .bind(fresh_ids)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // What I wrote myself is read.
+            let mine: Vec<(Uuid, i64)> = messages
+                .iter()
+                .filter(|m| m.author.id == me)
+                .map(|m| (m.ticket_id, ms(&m.created_at)))
+                .collect();
+            for (ticket, at) in mine {
+                sqlx::query(
+                    "UPDATE tickets SET read_at = MAX(COALESCE(read_at, 0), ?2) WHERE id = ?1",
+                )
+                .bind(ticket.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            applied.new_messages = fresh.into_iter().map(|m| (**m).clone()).collect();
+        }
+
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(page.next.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// Stores what the server answered directly (acknowledging a write), leaving the cursor.
+    pub async fn put(&self, entity: ChangeData, me: Uuid) -> anyhow::Result<Applied> {
+        let page = ChangesPage {
+            items: vec![desk_domain::Change { seq: 0, entity }],
+            next: self.cursor().await?,
+            has_more: false,
+        };
+        self.apply(&page, me).await
+    }
+
+    /// A ticket shown before the server has it (or with a change not yet sent).
+    pub async fn put_provisional_ticket(&self, t: &Ticket) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let existed: Option<i64> = sqlx::query_scalar("SELECT rowid FROM tickets WHERE id = ?1")
+            .bind(t.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tickets (id, number, subject, topic_id, status, urgent, organization_id, assignee_id, \
+               created_at, last_message_at, data, provisional, read_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?10) \
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee_id = excluded.assignee_id, \
+               data = excluded.data, provisional = 1",
+        )
+        .bind(t.id.to_string())
+        .bind(t.number)
+        .bind(&t.subject)
+        .bind(&t.topic_id)
+        .bind(t.status.as_str())
+        .bind(t.urgent)
+        .bind(t.organization_id.to_string())
+        .bind(t.assignee.as_ref().map(|a| a.id.to_string()))
+        .bind(ms(&t.created_at))
+        .bind(ms(&t.last_message_at))
+        .bind(serde_json::to_string(t)?)
+        .execute(&mut *tx)
+        .await?;
+        if existed.is_none() {
+            sqlx::query("INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets WHERE id = ?1")
+                .bind(t.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A message shown before the server has it; a no-op once the server's copy is here.
+    pub async fn put_provisional_message(&self, m: &Message) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let existed: Option<i64> = sqlx::query_scalar("SELECT rowid FROM messages WHERE id = ?1")
+            .bind(m.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if existed.is_none() {
+            sqlx::query(
+                "INSERT INTO messages (id, ticket_id, created_at, data, provisional) VALUES (?1, ?2, ?3, ?4, 1)",
+            )
+            .bind(m.id.to_string())
+            .bind(m.ticket_id.to_string())
+            .bind(ms(&m.created_at))
+            .bind(serde_json::to_string(m)?)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO messages_fts (rowid, body) SELECT rowid, ?2 FROM messages WHERE id = ?1")
+                .bind(m.id.to_string())
+                .bind(&m.body)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE tickets SET read_at = MAX(COALESCE(read_at, 0), ?2) WHERE id = ?1")
+                .bind(m.ticket_id.to_string())
+                .bind(ms(&m.created_at))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops provisional rows (a discarded write, or one whose server copy replaces it).
+    pub async fn remove_provisional(
+        &self,
+        ticket: Option<Uuid>,
+        message: Option<Uuid>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(m) = message {
+            sqlx::query("DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE id = ?1 AND provisional = 1)")
+                .bind(m.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM messages WHERE id = ?1 AND provisional = 1")
+                .bind(m.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(t) = ticket {
+            // A ticket the server never had goes with its provisional messages.
+            let only_local: Option<i64> = sqlx::query_scalar(
+                "SELECT rowid FROM tickets WHERE id = ?1 AND provisional = 1 AND number = 0",
+            )
+            .bind(t.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(rowid) = only_local {
+                sqlx::query("DELETE FROM tickets_fts WHERE rowid = ?1")
+                    .bind(rowid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM tickets WHERE rowid = ?1")
+                    .bind(rowid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE ticket_id = ?1 AND provisional = 1)")
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM messages WHERE ticket_id = ?1 AND provisional = 1")
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn topics(&self) -> anyhow::Result<Vec<Topic>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT data FROM topics WHERE active = 1 ORDER BY position")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r)?)).collect()
+    }
+
+    fn cached_ticket(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<CachedTicket> {
+        let ticket: Ticket = serde_json::from_str(row.try_get::<&str, _>("data")?)?;
+        let provisional: bool = row.try_get("provisional")?;
+        let unread: bool = row.try_get("unread")?;
+        Ok(CachedTicket {
+            ticket,
+            provisional,
+            unread,
+        })
+    }
+
+    pub async fn tickets(&self, q: &TicketQuery) -> anyhow::Result<Vec<CachedTicket>> {
+        let mut sql = String::from(
+            "SELECT data, provisional, (read_at IS NULL OR read_at < last_message_at) AS unread FROM tickets WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        match q.status.as_deref() {
+            Some("open") => {
+                sql.push_str(" AND status IN ('new', 'in_progress', 'waiting_for_customer')")
+            }
+            Some("resolved") => sql.push_str(" AND status IN ('resolved', 'closed')"),
+            Some(s) if TicketStatus::parse(s).is_some() => {
+                sql.push_str(" AND status = ?");
+                args.push(s.to_owned());
+            }
+            _ => {}
+        }
+        if let Some(t) = &q.topic_id {
+            sql.push_str(" AND topic_id = ?");
+            args.push(t.clone());
+        }
+        if let Some(o) = q.organization_id {
+            sql.push_str(" AND organization_id = ?");
+            args.push(o.to_string());
+        }
+        if let Some(a) = q.assignee_id {
+            sql.push_str(" AND assignee_id = ?");
+            args.push(a.to_string());
+        }
+        sql.push_str(if q.urgent_first {
+            " ORDER BY urgent DESC, created_at DESC LIMIT ? OFFSET ?"
+        } else {
+            " ORDER BY created_at DESC LIMIT ? OFFSET ?"
+        });
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let rows = query
+            .bind(i64::from(q.limit.unwrap_or(200)))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(Self::cached_ticket).collect()
+    }
+
+    pub async fn ticket(&self, id: Uuid) -> anyhow::Result<Option<CachedTicket>> {
+        let row = sqlx::query(
+            "SELECT data, provisional, (read_at IS NULL OR read_at < last_message_at) AS unread FROM tickets WHERE id = ?1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::cached_ticket).transpose()
+    }
+
+    pub async fn messages(&self, ticket: Uuid) -> anyhow::Result<Vec<CachedMessage>> {
+        let rows = sqlx::query(
+            "SELECT data, provisional FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id",
+        )
+        .bind(ticket.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CachedMessage {
+                    message: serde_json::from_str(r.try_get::<&str, _>("data")?)?,
+                    provisional: r.try_get("provisional")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn mark_read(&self, ticket: Uuid, at: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE tickets SET read_at = MAX(COALESCE(read_at, 0), ?2) WHERE id = ?1")
+            .bind(ticket.to_string())
+            .bind(ms(&at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn unread_count(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets WHERE read_at IS NULL OR read_at < last_message_at",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Tickets whose subject or messages match `text`, best first. Every word matches as a
+    /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. Ranking (bm25) runs over
+    /// the newest 2,000 matches of each kind, so very common words stay fast.
+    pub async fn search(&self, text: &str, limit: u32) -> anyhow::Result<Vec<SearchHit>> {
+        let Some(query) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score, \
+                          snippet(messages_fts, 0, '[', ']', '…', 12) AS snip \
+                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 2000), \
+                  s AS (SELECT rowid AS r, bm25(tickets_fts) AS score, \
+                          snippet(tickets_fts, 0, '[', ']', '…', 12) AS snip \
+                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 2000), \
+                  hits AS (SELECT msg.ticket_id AS tid, m.score AS score, m.snip AS snip FROM m JOIN messages msg ON msg.rowid = m.r \
+                           UNION ALL \
+                           SELECT t.id, s.score * 2, s.snip FROM s JOIN tickets t ON t.rowid = s.r), \
+                  best AS (SELECT tid, MIN(score) AS score, snip FROM hits GROUP BY tid ORDER BY score LIMIT ?2) \
+             SELECT t.data, t.provisional, (t.read_at IS NULL OR t.read_at < t.last_message_at) AS unread, best.snip \
+             FROM best JOIN tickets t ON t.id = best.tid ORDER BY best.score",
+        )
+        .bind(query)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    ticket: Self::cached_ticket(r)?,
+                    snippet: r.try_get("snip")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Where a verified download of `attachment` is, if any.
+    pub async fn file(&self, attachment: Uuid) -> anyhow::Result<Option<(PathBuf, String)>> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT path, sha256 FROM files WHERE attachment_id = ?1")
+                .bind(attachment.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(p, s)| (PathBuf::from(p), s)))
+    }
+
+    pub async fn put_file(
+        &self,
+        attachment: Uuid,
+        path: &Path,
+        sha256: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO files (attachment_id, path, sha256) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (attachment_id) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256",
+        )
+        .bind(attachment.to_string())
+        .bind(path.to_string_lossy().into_owned())
+        .bind(sha256)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn counts(&self) -> anyhow::Result<(i64, i64)> {
+        let t: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+            .fetch_one(&self.pool)
+            .await?;
+        let m: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((t, m))
+    }
+}
+
+/// Turns what a person typed into an FTS5 query: each word quoted (so nothing is read as
+/// syntax) and matched as a prefix; all words must match.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    if words.is_empty() {
+        None
+    } else {
+        Some(words.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_quoted_prefixes() {
+        assert_eq!(
+            fts_query("  Дисп  телеф\"он "),
+            Some("\"Дисп\"* \"телеф\"* \"он\"*".into())
+        );
+        assert_eq!(fts_query("--- ..."), None);
+        assert_eq!(
+            fts_query("OR AND NOT"),
+            Some("\"OR\"* \"AND\"* \"NOT\"*".into())
+        );
+    }
+}
