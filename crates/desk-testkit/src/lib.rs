@@ -22,6 +22,8 @@ pub struct TestServer {
     pub base: String,
     pub data_dir: PathBuf,
     running: Option<Running>,
+    /// The port it last listened on, so a start after a stop comes back at the same address.
+    last_port: Option<u16>,
     _tmp: Option<tempfile::TempDir>,
     tweak: Arc<dyn Fn(&mut Config) + Send + Sync>,
 }
@@ -42,6 +44,7 @@ impl TestServer {
             base: String::new(),
             data_dir,
             running: None,
+            last_port: None,
             _tmp: Some(tmp),
             tweak: Arc::new(tweak),
         };
@@ -67,6 +70,7 @@ impl TestServer {
         config.listen = listener.local_addr()?;
         let running = desk_server::start(config, listener).await?;
         self.base = format!("http://{}", running.addr);
+        self.last_port = Some(running.addr.port());
         self.running = Some(running);
         Ok(())
     }
@@ -81,9 +85,14 @@ impl TestServer {
 
     /// Starts again on the same data (and the same port when it is free).
     pub async fn restart(&mut self) -> anyhow::Result<()> {
-        let port = self.port();
         self.stop().await?;
-        self.launch(port).await
+        self.launch(self.last_port).await
+    }
+
+    /// Starts a stopped server again, on the same data and port.
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.running.is_none(), "the server is running");
+        self.launch(self.last_port).await
     }
 
     pub fn port(&self) -> Option<u16> {
