@@ -137,7 +137,7 @@ impl Cache {
                 ChangeData::Message(m) => messages.push(m),
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let initial = {
             let v: Option<String> =
                 sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor'")
@@ -294,7 +294,7 @@ impl Cache {
 
     /// A ticket shown before the server has it (or with a change not yet sent).
     pub async fn put_provisional_ticket(&self, t: &Ticket) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let existed: Option<i64> = sqlx::query_scalar("SELECT rowid FROM tickets WHERE id = ?1")
             .bind(t.id.to_string())
             .fetch_optional(&mut *tx)
@@ -331,7 +331,7 @@ impl Cache {
 
     /// A message shown before the server has it; a no-op once the server's copy is here.
     pub async fn put_provisional_message(&self, m: &Message) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let existed: Option<i64> = sqlx::query_scalar("SELECT rowid FROM messages WHERE id = ?1")
             .bind(m.id.to_string())
             .fetch_optional(&mut *tx)
@@ -367,7 +367,7 @@ impl Cache {
         ticket: Option<Uuid>,
         message: Option<Uuid>,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(m) = message {
             sqlx::query("DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE id = ?1 AND provisional = 1)")
                 .bind(m.to_string())

@@ -340,8 +340,9 @@ impl Desk {
         self.inner.state.subscribe()
     }
 
-    /// Push and pull now.
-    pub fn sync_now(&self) {
+    /// Push (ending any backoff) and pull now.
+    pub async fn sync_now(&self) {
+        let _ = self.inner.local.due_now().await;
         self.inner.wake.notify_one();
     }
 

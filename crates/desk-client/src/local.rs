@@ -155,7 +155,7 @@ impl Local {
         op: &Op,
         draft: Option<&str>,
     ) -> anyhow::Result<OutboxItem> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let created_at = now_ms();
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (entity_id, ticket_id, op, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING seq",
@@ -262,7 +262,7 @@ impl Local {
     /// The server acknowledged the write: it leaves the outbox (its files' rows too; the
     /// caller decides what becomes of the copies on disk).
     pub async fn complete(&self, seq: i64) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM local_files WHERE owner = ?1")
             .bind(owner_outbox(seq))
             .execute(&mut *tx)
@@ -294,6 +294,16 @@ impl Local {
         .bind(seq)
         .bind(code)
         .bind(message)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends every pending item's backoff: the server is reachable again.
+    pub async fn due_now(&self) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending' AND next_attempt_at > 0",
+        )
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -408,7 +418,7 @@ impl Local {
 
     /// Drops a draft; answers its files' copies to delete.
     pub async fn discard_draft(&self, key: &str) -> anyhow::Result<Vec<PathBuf>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let paths: Vec<String> =
             sqlx::query_scalar("DELETE FROM local_files WHERE owner = ?1 RETURNING path")
                 .bind(owner_draft(key))
@@ -426,7 +436,7 @@ impl Local {
 
     /// Records `keys` as shown; answers those not shown before (in order).
     pub async fn first_time(&self, keys: &[String]) -> anyhow::Result<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut fresh = Vec::new();
         for k in keys {
             let n = sqlx::query("INSERT OR IGNORE INTO notified (key, at) VALUES (?1, ?2)")

@@ -144,9 +144,9 @@ async fn push(inner: &Inner) -> Option<i64> {
             return None;
         }
     };
-    // Writes to a ticket keep their order: after one that could not go, the rest wait.
+    // Writes go in the order they were made. One the server refused for good holds back only
+    // later writes to the same ticket (they depend on it); the rest go on.
     let mut held: HashSet<Uuid> = HashSet::new();
-    let mut next_due: Option<i64> = None;
     for item in items {
         if inner.stop.is_cancelled() {
             return None;
@@ -156,10 +156,9 @@ async fn push(inner: &Inner) -> Option<i64> {
             continue;
         }
         if item.next_attempt_at > now_ms() {
-            held.insert(item.ticket_id);
-            next_due =
-                Some(next_due.map_or(item.next_attempt_at, |n: i64| n.min(item.next_attempt_at)));
-            continue;
+            // Backing off after a transient failure: later writes wait too, so that
+            // everything reaches the server in the order it was written.
+            return Some(item.next_attempt_at);
         }
         match send(inner, &item).await {
             Ok(()) => {
@@ -187,8 +186,8 @@ async fn push(inner: &Inner) -> Option<i64> {
                     .local
                     .retry_later(item.seq, at, &Error::from(e).message)
                     .await;
-                // Nothing else gets through either while the server is unreachable.
-                return Some(next_due.map_or(at, |n| n.min(at)));
+                // Nothing after it goes first.
+                return Some(at);
             }
             Err(e) => {
                 let code = e.code().map(|c| c.as_str()).unwrap_or("bad_request");
@@ -205,7 +204,7 @@ async fn push(inner: &Inner) -> Option<i64> {
             }
         }
     }
-    next_due
+    None
 }
 
 /// Sends one item: its files first (each once), then the write; on acknowledgement the server's
@@ -418,7 +417,9 @@ async fn events(inner: Arc<Inner>) {
             Ok(res) => {
                 failures = 0;
                 set_online(&inner, true);
-                // Reconnected: whatever happened meanwhile is pulled now.
+                // Reconnected: writes backing off go now, and whatever happened meanwhile is
+                // pulled.
+                let _ = inner.local.due_now().await;
                 inner.wake.notify_one();
                 let mut parser = SseParser::default();
                 let mut stream = res.bytes_stream();

@@ -115,7 +115,7 @@ async fn offline_writes_arrive_once_in_order_with_files() {
     assert_eq!(view.messages.len(), 2);
 
     cast.server.start_again().await.unwrap();
-    desk.sync_now();
+    desk.sync_now().await;
     idle(&desk).await;
 
     // On the server: each exactly once, numbered in the order written, files intact.

@@ -1,0 +1,287 @@
+//! Connected clients: two devices of one organisation converge; an agent's reply reaches a
+//! customer's cache through the SSE poke alone (the slow timer is an hour); a permanent refusal
+//! becomes a failed item the user can retry or discard; notifications are raised once, never
+//! again after a restart.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{Device, idle, next_event, until};
+use desk_client::{
+    ClientEvent, NewTicketInput, NotificationKind, OutboxState, ReplyInput, TicketQuery,
+};
+use desk_domain::{TicketStatus, Topic};
+use desk_testkit::Cast;
+
+async fn cached(desk: &desk_client::Desk) -> Vec<desk_domain::Ticket> {
+    let mut v: Vec<_> = desk
+        .tickets(&TicketQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.cached.ticket)
+        .collect();
+    v.sort_by_key(|t| t.id);
+    v
+}
+
+#[tokio::test]
+async fn two_devices_of_one_organisation_converge() {
+    let cast = Cast::new().await.unwrap();
+    let (d1, d2) = (Device::new(), Device::new());
+    let alice = d1.sign_in(&cast.server.base, "alice@a.example.com").await;
+    let alan = d2.sign_in(&cast.server.base, "alan@a.example.com").await;
+    until("both have topics", || {
+        let (a, b) = (alice.clone(), alan.clone());
+        async move { !a.topics().await.unwrap().is_empty() && !b.topics().await.unwrap().is_empty() }
+    })
+    .await;
+    let t = alice
+        .create_ticket(NewTicketInput {
+            topic_id: "reports".into(),
+            subject: "Звіт за зміну".into(),
+            body: "Не формується".into(),
+            files: vec![],
+        })
+        .await
+        .unwrap();
+    let u = alan
+        .create_ticket(NewTicketInput {
+            topic_id: "tariffs".into(),
+            subject: "Тарифи".into(),
+            body: "Питання".into(),
+            files: vec![],
+        })
+        .await
+        .unwrap();
+    idle(&alice).await;
+    idle(&alan).await;
+    alan.reply(
+        t,
+        ReplyInput {
+            body: "Підтверджую, у мене теж".into(),
+            ..ReplyInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    alice.set_status(u, TicketStatus::Resolved).await.unwrap();
+    idle(&alice).await;
+    idle(&alan).await;
+    until(
+        "both devices hold the same tickets and conversation",
+        || {
+            let (a, b) = (alice.clone(), alan.clone());
+            async move {
+                let same_tickets =
+                    cached(&a).await == cached(&b).await && cached(&a).await.len() == 2;
+                let ma = a.ticket(t).await.unwrap().map(|v| v.messages.len());
+                let mb = b.ticket(t).await.unwrap().map(|v| v.messages.len());
+                same_tickets && ma == Some(2) && mb == Some(2)
+            }
+        },
+    )
+    .await;
+    let resolved = alan.ticket(u).await.unwrap().unwrap();
+    assert_eq!(resolved.item.cached.ticket.status, TicketStatus::Resolved);
+    assert!(resolved.item.cached.ticket.resolved_at.is_some());
+    alice.close().await;
+    alan.close().await;
+}
+
+#[tokio::test]
+async fn agent_reply_arrives_by_poke_and_notifies_once() {
+    let cast = Cast::new().await.unwrap();
+    let device = Device::new();
+    let desk = device
+        .sign_in(&cast.server.base, "alice@a.example.com")
+        .await;
+    let mut events = desk.subscribe();
+    let t = cast
+        .alice
+        .create_ticket(
+            "telephony-down",
+            "Тиша в трубці",
+            "Оператори не чують клієнтів",
+        )
+        .await
+        .unwrap();
+    until("the ticket is cached", || {
+        let d = desk.clone();
+        async move { d.ticket(t.id).await.unwrap().is_some() }
+    })
+    .await;
+
+    let reply = cast
+        .agent
+        .reply(t.id, "Перевірте, будь ласка, гарнітури", false)
+        .await
+        .unwrap();
+    let note = cast
+        .agent
+        .reply(t.id, "Провайдер підтвердив збій", true)
+        .await
+        .unwrap();
+    let ev = next_event(&mut events, "a notification", |e| {
+        matches!(e, ClientEvent::Notify { .. })
+    })
+    .await;
+    let ClientEvent::Notify { notification } = ev else {
+        unreachable!()
+    };
+    assert_eq!(notification.kind, NotificationKind::SupportReplied);
+    assert_eq!(notification.ticket_id, t.id);
+    assert!(notification.title.contains(&format!("#{}", t.number)));
+    assert!(notification.body.contains("гарнітури"));
+    let view = desk.ticket(t.id).await.unwrap().unwrap();
+    assert!(
+        view.messages
+            .iter()
+            .any(|m| m.cached.message.id == reply.id)
+    );
+    assert!(
+        view.messages.iter().all(|m| m.cached.message.id != note.id),
+        "internal notes never reach customers"
+    );
+
+    // Resolved by the agent: one more notification.
+    cast.agent
+        .patch(
+            &format!("/api/v1/tickets/{}", t.id),
+            &serde_json::json!({"status": "resolved"}),
+        )
+        .await
+        .unwrap();
+    let ev = next_event(&mut events, "the resolution notification", |e| {
+        matches!(e, ClientEvent::Notify { .. })
+    })
+    .await;
+    let ClientEvent::Notify { notification } = ev else {
+        unreachable!()
+    };
+    assert_eq!(notification.kind, NotificationKind::TicketResolved);
+
+    // After a restart, and a full pull from scratch, nothing is raised again.
+    desk.close().await;
+    drop(desk);
+    let cache = device.dir.path().join("app/accounts");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let p = entry.unwrap().path().join("cache.sqlite3");
+        std::fs::remove_file(&p).unwrap();
+        let _ = std::fs::remove_file(p.with_file_name("cache.sqlite3-wal"));
+        let _ = std::fs::remove_file(p.with_file_name("cache.sqlite3-shm"));
+    }
+    let desk = device.resume().await;
+    let mut events = desk.subscribe();
+    until("the cache is pulled again", || {
+        let d = desk.clone();
+        async move {
+            d.ticket(t.id)
+                .await
+                .unwrap()
+                .is_some_and(|v| v.messages.len() == 2)
+        }
+    })
+    .await;
+    let later = cast
+        .agent
+        .reply(t.id, "Ще одне уточнення", false)
+        .await
+        .unwrap();
+    let ev = next_event(&mut events, "only the new reply's notification", |e| {
+        matches!(e, ClientEvent::Notify { .. })
+    })
+    .await;
+    let ClientEvent::Notify { notification } = ev else {
+        unreachable!()
+    };
+    assert_eq!(
+        notification.key,
+        format!("message:{}", later.id),
+        "earlier notifications are not repeated"
+    );
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn a_refused_write_is_kept_as_failed() {
+    let cast = Cast::new().await.unwrap();
+    let device = Device::new();
+    let desk = device
+        .sign_in(&cast.server.base, "alice@a.example.com")
+        .await;
+    until("topics are cached", || {
+        let d = desk.clone();
+        async move { !d.topics().await.unwrap().is_empty() }
+    })
+    .await;
+    // The topic is retired on the server before the ticket reaches it.
+    let topics: Vec<Topic> = cast.alice.get_json("/api/v1/topics").await.unwrap();
+    let store = cast.server.store().unwrap();
+    let keep: Vec<desk_domain::TopicDef> = topics
+        .iter()
+        .filter(|t| t.id != "reports")
+        .map(|t| desk_domain::TopicDef {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            guidance: t.guidance.clone(),
+            urgent: t.urgent,
+        })
+        .collect();
+    store.import_topics(&keep).await.unwrap();
+    let id = desk
+        .create_ticket(NewTicketInput {
+            topic_id: "reports".into(),
+            subject: "Звіт".into(),
+            body: "Не відкривається".into(),
+            files: vec![],
+        })
+        .await
+        .unwrap();
+    until("the item is marked failed", || {
+        let d = desk.clone();
+        async move {
+            d.outbox()
+                .await
+                .unwrap()
+                .iter()
+                .any(|i| i.state == OutboxState::Failed)
+        }
+    })
+    .await;
+    let items = desk.outbox().await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].error_code.as_deref(), Some("unknown_topic"));
+    assert!(
+        items[0]
+            .error_message
+            .as_deref()
+            .unwrap_or("")
+            .contains("reports"),
+        "the server's message is kept"
+    );
+    let listed = desk.tickets(&TicketQuery::default()).await.unwrap();
+    let shown = listed
+        .iter()
+        .find(|t| t.cached.ticket.id == id)
+        .expect("still listed");
+    assert_eq!(
+        shown.sending.as_ref().map(|s| s.state),
+        Some(OutboxState::Failed)
+    );
+    assert_eq!(desk.state().borrow().failed, 1);
+
+    // Discarding gives the text back as a draft and removes the provisional ticket.
+    desk.discard(items[0].seq).await.unwrap();
+    assert!(desk.outbox().await.unwrap().is_empty());
+    assert!(desk.ticket(id).await.unwrap().is_none());
+    let draft = desk
+        .draft(desk_client::Desk::new_ticket_draft_key())
+        .await
+        .unwrap()
+        .expect("draft restored");
+    assert_eq!(draft.subject, "Звіт");
+    assert_eq!(draft.body, "Не відкривається");
+    desk.close().await;
+}
