@@ -285,3 +285,61 @@ async fn a_refused_write_is_kept_as_failed() {
     assert_eq!(draft.body, "Не відкривається");
     desk.close().await;
 }
+
+#[tokio::test]
+async fn attachments_download_on_demand_verified() {
+    let cast = Cast::new().await.unwrap();
+    let t = cast
+        .alice
+        .create_ticket("other", "Лог", "Надсилаю лог")
+        .await
+        .unwrap();
+    let log: Vec<u8> = "рядок журналу\n".repeat(5000).into_bytes();
+    let up: desk_domain::Attachment = cast
+        .agent
+        .upload("журнал.log", log.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    cast.agent
+        .post_json::<_, desk_domain::Message>(
+            &format!("/api/v1/tickets/{}/messages", t.id),
+            &serde_json::json!({"id": uuid::Uuid::now_v7(), "body": "Ось журнал", "attachment_ids": [up.id]}),
+        )
+        .await
+        .unwrap();
+    let device = Device::new();
+    let desk = device
+        .sign_in(&cast.server.base, "alice@a.example.com")
+        .await;
+    until("the reply with its file is cached", || {
+        let d = desk.clone();
+        async move {
+            d.ticket(t.id)
+                .await
+                .unwrap()
+                .is_some_and(|v| v.messages.len() == 2)
+        }
+    })
+    .await;
+    let view = desk.ticket(t.id).await.unwrap().unwrap();
+    let a = view.messages[1].cached.message.attachments[0].clone();
+    let path = desk.attachment_file(&a).await.unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), log);
+    assert!(
+        path.ends_with("журнал.log"),
+        "saved under its own name: {}",
+        path.display()
+    );
+    // What the server sends must match the checksum it promised, or it is refused.
+    let mut wrong = a.clone();
+    wrong.sha256 = "0".repeat(64);
+    let err = desk.attachment_file(&wrong).await.unwrap_err();
+    assert_eq!(err.code, "checksum_mismatch");
+    // Second time: from the local copy, even with the server gone.
+    drop(cast);
+    assert_eq!(desk.attachment_file(&a).await.unwrap(), path);
+    desk.close().await;
+}
