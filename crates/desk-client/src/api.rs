@@ -69,7 +69,13 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str, lang: &str) -> Result<Self, ApiError> {
-        let base = base.trim().trim_end_matches('/').to_owned();
+        // People paste the API address too: keep only the server's root.
+        let base = base.trim().trim_end_matches('/');
+        let base = base
+            .strip_suffix("/api/v1")
+            .unwrap_or(base)
+            .trim_end_matches('/')
+            .to_owned();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::api::Api;
+use crate::api::{Api, ApiError};
 use crate::cache::{Cache, CachedMessage, CachedTicket, SearchHit, TicketQuery};
 use crate::error::Error;
 use crate::local::{Draft, Local, LocalFile, Op, OutboxItem, OutboxState};
@@ -227,7 +227,17 @@ impl Desk {
         crate::error::set_language(&config.lang);
         validate_server(server)?;
         let api = Api::new(server, &config.lang)?;
-        let login = api.login(email.trim(), password).await?;
+        let login = api.login(email.trim(), password).await.map_err(|e| match e {
+            ApiError::Transport(detail) => Error::new(
+                "server_unreachable",
+                if config.lang.starts_with("en") {
+                    format!("Cannot reach the server at {} ({detail}). Check the address and the internet connection.", api.base())
+                } else {
+                    format!("Не вдалося з'єднатися із сервером {} ({detail}). Перевірте адресу й підключення до інтернету.", api.base())
+                },
+            ),
+            other => other.into(),
+        })?;
         let api = api.with_token(&login.token);
         let Me { user, organization } = api.me().await?;
         let key = account_key(api.base(), &user.email);

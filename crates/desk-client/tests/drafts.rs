@@ -192,3 +192,50 @@ async fn search_finds_ukrainian_and_english_by_prefix_any_case() {
     assert!(hits[0].snippet.contains('['), "the snippet marks the hit");
     desk.close().await;
 }
+
+#[tokio::test]
+async fn sign_in_errors_say_what_to_do() {
+    let cast = Cast::new().await.unwrap();
+    let device = Device::new();
+    let wrong = Desk::sign_in(
+        device.config.clone(),
+        &cast.server.base,
+        "alice@a.example.com",
+        "not the password",
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert_eq!(wrong.code, "invalid_credentials");
+    assert!(wrong.message.contains("пароль"), "{}", wrong.message);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let gone = Desk::sign_in(
+        device.config.clone(),
+        &format!("http://127.0.0.1:{port}"),
+        "alice@a.example.com",
+        "x",
+    )
+    .await
+    .err()
+    .expect("unreachable");
+    assert_eq!(gone.code, "server_unreachable");
+    let bad = Desk::sign_in(device.config.clone(), "support.example.com", "a@b.c", "x")
+        .await
+        .err()
+        .expect("bad url");
+    assert_eq!(bad.code, "validation_failed");
+    // The API address pasted whole works too.
+    let ok = Desk::sign_in(
+        device.config.clone(),
+        &format!("{}/api/v1/", cast.server.base),
+        "alice@a.example.com",
+        desk_testkit::PASSWORD,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.account().server, cast.server.base);
+    ok.close().await;
+}
