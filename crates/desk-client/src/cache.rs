@@ -32,7 +32,7 @@ impl Applied {
 }
 
 /// Which tickets a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TicketQuery {
     /// `open`, `resolved` (resolved or closed), or `all` (default).
     #[serde(default)]
@@ -54,7 +54,7 @@ pub struct TicketQuery {
 }
 
 /// A ticket as the cache holds it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CachedTicket {
     pub ticket: Ticket,
     /// Shows a write still in the outbox (no number yet, or a status change not yet sent).
@@ -62,13 +62,13 @@ pub struct CachedTicket {
     pub unread: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CachedMessage {
     pub message: Message,
     pub provisional: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SearchHit {
     pub ticket: CachedTicket,
     /// The matching text with the hits between `[` and `]`.

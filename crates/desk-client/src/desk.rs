@@ -51,7 +51,7 @@ impl Config {
 }
 
 /// The signed-in account on this device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Account {
     /// Stable key of (server, email) naming the account's folder and token.
     pub key: String,
@@ -63,7 +63,7 @@ pub struct Account {
 }
 
 /// Sync engine state, for the status bar.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncState {
     pub online: bool,
     pub offline_since: Option<DateTime<Utc>>,
@@ -78,7 +78,7 @@ pub struct SyncState {
 }
 
 /// What the shell subscribes to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
     /// Cached data changed: re-read what is on screen.
@@ -97,7 +97,7 @@ pub enum ClientEvent {
 }
 
 /// A write of this ticket waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SendState {
     pub outbox_seq: i64,
     pub state: OutboxState,
@@ -105,7 +105,7 @@ pub struct SendState {
 }
 
 /// A ticket for lists: cached state plus whatever of it is still being sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TicketItem {
     #[serde(flatten)]
     pub cached: CachedTicket,
@@ -113,20 +113,20 @@ pub struct TicketItem {
 }
 
 /// A ticket with its conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TicketView {
     pub item: TicketItem,
     pub messages: Vec<MessageItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MessageItem {
     #[serde(flatten)]
     pub cached: CachedMessage,
     pub sending: Option<SendState>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewTicketInput {
     pub topic_id: String,
     pub subject: String,
@@ -136,7 +136,7 @@ pub struct NewTicketInput {
     pub files: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReplyInput {
     pub body: String,
     #[serde(default)]
@@ -146,7 +146,7 @@ pub struct ReplyInput {
 }
 
 /// The text fields of a draft as typed (files are added one by one).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DraftInput {
     pub topic_id: Option<String>,
     #[serde(default)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::api::ApiError;
 
-#[derive(Debug, Clone, thiserror::Error, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[error("{message}")]
 pub struct Error {
     /// The server's code (`validation_failed`, `invalid_credentials`, …) or one of the core's:

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::db;
 
 /// A write waiting to reach the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Op {
     CreateTicket {
@@ -29,7 +29,7 @@ pub enum Op {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     /// Waiting or being sent; retried until the server acknowledges it.
@@ -39,7 +39,7 @@ pub enum OutboxState {
 }
 
 /// A file copied into the app's data dir, owned by a draft or an outbox item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LocalFile {
     pub id: Uuid,
     pub path: PathBuf,
@@ -51,7 +51,7 @@ pub struct LocalFile {
     pub server_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OutboxItem {
     pub seq: i64,
     /// The ticket or message this write creates or changes.
@@ -68,7 +68,7 @@ pub struct OutboxItem {
 }
 
 /// The create-ticket form or a reply box, as last typed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Draft {
     pub key: String,
     pub topic_id: Option<String>,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::cache::Applied;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Support answered on one of my organisation's tickets.
@@ -27,7 +27,7 @@ pub enum NotificationKind {
     CustomerReplied,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Notification {
     /// Shown at most once per key.
     pub key: String,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use chrono::{DateTime, Utc};
 
 /// What a user may do. Customers belong to one organisation; agents and admins see all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -40,7 +40,7 @@ impl Role {
 }
 
 /// A customer company, e.g. a taxi service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Organization {
     pub id: Uuid,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -61,13 +61,13 @@ pub struct User {
     pub locale: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct LoginResponse {
     /// Opaque bearer token for `Authorization: Bearer …`.
     pub token: String,
@@ -75,14 +75,14 @@ pub struct LoginResponse {
 }
 
 /// Sets the password of an invited account with its one-time code; answers like login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct AcceptInvitation {
     pub code: String,
     pub password: String,
 }
 
 /// `GET /me`: who the token belongs to and their organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Me {
     pub user: User,
     pub organization: Option<Organization>,

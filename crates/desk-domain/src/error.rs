@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Stable machine-readable error codes. New codes may be added; existing ones never change meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request body or query is malformed (not JSON, wrong types, missing fields).
@@ -71,7 +71,7 @@ impl ErrorCode {
 }
 
 /// `{code, message}`: `message` is for people, in the language asked by `Accept-Language`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{Message, Ticket, Topic};
 
 /// One entry of the change log: the current state of an entity that changed after the cursor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Change {
     /// Position in the server's change log; strictly increasing.
     pub seq: i64,
@@ -15,7 +15,7 @@ pub struct Change {
 }
 
 /// What changed, tagged by `kind`, with its current state in `data`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum ChangeData {
     Topic(Topic),
@@ -23,7 +23,7 @@ pub enum ChangeData {
     Message(Message),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct ChangesPage {
     pub items: Vec<Change>,
     /// The cursor to pass as `after` next time.
@@ -32,7 +32,7 @@ pub struct ChangesPage {
     pub has_more: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Cursor from the previous pull; 0 (or absent) for everything.
@@ -43,7 +43,7 @@ pub struct ChangesQuery {
 
 /// The `data` of an SSE `poke` event: the newest change the caller may see. Its `id:` line
 /// carries the same seq, so a reconnect with `Last-Event-ID` resumes from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Poke {
     pub seq: i64,
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Attachment;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     New,
@@ -48,7 +48,7 @@ impl TicketStatus {
 }
 
 /// Where a message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     App,
@@ -76,14 +76,14 @@ impl Channel {
 }
 
 /// A person as shown next to what they wrote or were assigned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct PersonRef {
     pub id: Uuid,
     pub name: String,
     pub role: crate::Role,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Ticket {
     /// Client-generated UUIDv7.
     pub id: Uuid,
@@ -108,7 +108,7 @@ pub struct Ticket {
     pub message_count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Message {
     /// Client-generated UUIDv7.
     pub id: Uuid,
@@ -123,7 +123,7 @@ pub struct Message {
 }
 
 /// `POST /tickets`: the body becomes the ticket's first message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct CreateTicket {
     pub id: Uuid,
     pub topic_id: String,
@@ -137,7 +137,7 @@ pub struct CreateTicket {
 }
 
 /// `POST /tickets/{id}/messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct CreateMessage {
     pub id: Uuid,
     pub body: String,
@@ -149,7 +149,7 @@ pub struct CreateMessage {
 }
 
 /// `PATCH /tickets/{id}`: only the fields present change.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct UpdateTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TicketStatus>,
@@ -171,7 +171,7 @@ where
 }
 
 /// `GET /tickets` filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
 #[into_params(parameter_in = Query)]
 pub struct TicketFilter {
     /// `open`, `resolved` (resolved or closed), `all`, or one status, e.g. `waiting_for_customer`.
@@ -188,7 +188,7 @@ pub struct TicketFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct TicketPage {
     /// Newest first.
     pub items: Vec<Ticket>,
@@ -197,7 +197,7 @@ pub struct TicketPage {
 }
 
 /// `GET /tickets/{id}`: the ticket with its conversation as the caller may see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct TicketWithMessages {
     pub ticket: Ticket,
     pub messages: Vec<Message>,

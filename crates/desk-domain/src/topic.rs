@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use chrono::{DateTime, Utc};
 
 /// A text in every language Desk speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Localized {
     pub uk: String,
     pub en: String,
@@ -23,7 +23,7 @@ impl Localized {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Topic {
     /// Stable slug, e.g. `telephony-down`; `other` is always last.
     pub id: String,
@@ -40,12 +40,12 @@ pub struct Topic {
 }
 
 /// The file `desk-server topics import` reads (and the built-in seed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct TopicsFile {
     pub topics: Vec<TopicDef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct TopicDef {
     pub id: String,
     pub title: Localized,

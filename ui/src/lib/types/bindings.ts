@@ -1,0 +1,222 @@
+// Generated from the Rust types of desk-domain and desk-client by
+// crates/desk-client/tests/bindings.rs. Do not edit: change the Rust types and run
+// `UPDATE_BINDINGS=1 cargo test -p desk-client --test bindings`.
+
+export type ErrorCode = "bad_request" | "validation_failed" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "unknown_topic" | "id_conflict" | "ticket_closed" | "invalid_transition" | "attachment_unavailable" | "payload_too_large" | "upload_incomplete" | "invalid_invitation" | "internal" | "unavailable";
+
+export type ErrorBody = { code: ErrorCode, message: string, };
+
+export type Role = "customer" | "agent" | "admin";
+
+export type Organization = { id: string, name: string, 
+/**
+ * IANA time zone the organisation's people read dates in.
+ */
+timezone: string, created_at: string, };
+
+export type User = { id: string, email: string, name: string, role: Role, 
+/**
+ * Set for customers, `null` for agents and admins.
+ */
+organization_id: string | null, 
+/**
+ * Preferred language, `uk` or `en`.
+ */
+locale: string, };
+
+export type Me = { user: User, organization: Organization | null, };
+
+export type Localized = { uk: string, en: string, };
+
+export type Topic = { 
+/**
+ * Stable slug, e.g. `telephony-down`; `other` is always last.
+ */
+id: string, title: Localized, 
+/**
+ * What to check first and what to attach, shown in the description area.
+ */
+guidance: Localized, 
+/**
+ * Handled around the clock (outages) rather than in working hours.
+ */
+urgent: boolean, 
+/**
+ * Order in the list; `other` always sorts last.
+ */
+position: number, 
+/**
+ * Retired topics stay for old tickets but are not offered for new ones.
+ */
+active: boolean, updated_at: string, };
+
+export type Attachment = { id: string, filename: string, size: number, 
+/**
+ * Sniffed from the bytes, not taken from the uploader.
+ */
+media_type: string, 
+/**
+ * Lowercase hex SHA-256 of the content.
+ */
+sha256: string, };
+
+export type TicketStatus = "new" | "in_progress" | "waiting_for_customer" | "resolved" | "closed";
+
+export type Channel = "app" | "telegram" | "system";
+
+export type PersonRef = { id: string, name: string, role: Role, };
+
+export type Ticket = { 
+/**
+ * Client-generated UUIDv7.
+ */
+id: string, 
+/**
+ * Human number assigned by the server, gap-free: shown as `#1042`.
+ */
+number: number, subject: string, topic_id: string, 
+/**
+ * Copied from the topic when the ticket was created: handled around the clock.
+ */
+urgent: boolean, status: TicketStatus, organization_id: string, organization_name: string, requester: PersonRef, assignee: PersonRef | null, created_at: string, updated_at: string, 
+/**
+ * Set when the ticket is resolved (or closed), cleared when it is reopened.
+ */
+resolved_at: string | null, 
+/**
+ * Time of the newest message the caller may see.
+ */
+last_message_at: string, 
+/**
+ * Number of messages the caller may see.
+ */
+message_count: number, };
+
+export type Message = { 
+/**
+ * Client-generated UUIDv7.
+ */
+id: string, ticket_id: string, author: PersonRef, body: string, 
+/**
+ * Agents-only note; never shown to customers.
+ */
+internal: boolean, channel: Channel, created_at: string, attachments: Array<Attachment>, };
+
+export type UpdateTicket = { status?: TicketStatus | null, 
+/**
+ * Agents only. `null` unassigns; leaving the field out keeps the assignee.
+ */
+assignee_id?: string | null | null, };
+
+export type CachedTicket = { ticket: Ticket, 
+/**
+ * Shows a write still in the outbox (no number yet, or a status change not yet sent).
+ */
+provisional: boolean, unread: boolean, };
+
+export type CachedMessage = { message: Message, provisional: boolean, };
+
+export type SearchHit = { ticket: CachedTicket, 
+/**
+ * The matching text with the hits between `[` and `]`.
+ */
+snippet: string, };
+
+export type TicketQuery = { 
+/**
+ * `open`, `resolved` (resolved or closed), or `all` (default).
+ */
+status: string | null, topic_id: string | null, organization_id: string | null, assignee_id: string | null, 
+/**
+ * Urgent tickets first (the agents' queue).
+ */
+urgent_first: boolean, offset: number, 
+/**
+ * Default 200.
+ */
+limit: number | null, };
+
+export type Account = { 
+/**
+ * Stable key of (server, email) naming the account's folder and token.
+ */
+key: string, server: string, user: User, organization: Organization | null, 
+/**
+ * First sign-in on this device: older events are history, not notifications.
+ */
+since: string, };
+
+export type SyncState = { online: boolean, offline_since: string | null, syncing: boolean, 
+/**
+ * Writes waiting to be sent.
+ */
+pending: number, 
+/**
+ * Writes the server refused, waiting for the user.
+ */
+failed: number, last_synced: string | null, 
+/**
+ * The server no longer accepts the token: sign in again.
+ */
+needs_sign_in: boolean, };
+
+export type ClientEvent = { "type": "models_changed", tickets: Array<string>, topics: boolean, outbox: boolean, } | { "type": "notify", notification: Notification, } | { "type": "state", state: SyncState, };
+
+export type SendState = { outbox_seq: number, state: OutboxState, error: string | null, };
+
+export type TicketItem = { sending: SendState | null, ticket: Ticket, 
+/**
+ * Shows a write still in the outbox (no number yet, or a status change not yet sent).
+ */
+provisional: boolean, unread: boolean, };
+
+export type TicketView = { item: TicketItem, messages: Array<MessageItem>, };
+
+export type MessageItem = { sending: SendState | null, message: Message, provisional: boolean, };
+
+export type NewTicketInput = { topic_id: string, subject: string, body: string, 
+/**
+ * Files to attach; copied into the app's data dir at once.
+ */
+files: Array<string>, };
+
+export type ReplyInput = { body: string, internal: boolean, files: Array<string>, };
+
+export type DraftInput = { topic_id: string | null, subject: string, body: string, internal: boolean, };
+
+export type Draft = { key: string, topic_id: string | null, subject: string, body: string, internal: boolean, files: Array<LocalFile>, updated_at: number, };
+
+export type LocalFile = { id: string, path: string, filename: string, size: number, sha256: string, media_type: string, 
+/**
+ * The server's attachment id once uploaded.
+ */
+server_id: string | null, };
+
+export type OutboxItem = { seq: number, 
+/**
+ * The ticket or message this write creates or changes.
+ */
+entity_id: string, ticket_id: string, op: Op, state: OutboxState, attempts: number, next_attempt_at: number, error_code: string | null, error_message: string | null, created_at: number, files: Array<LocalFile>, };
+
+export type OutboxState = "pending" | "failed";
+
+export type Op = { "type": "create_ticket", topic_id: string, subject: string, body: string, } | { "type": "add_message", body: string, internal: boolean, } | { "type": "update_ticket", update: UpdateTicket, };
+
+export type Notification = { 
+/**
+ * Shown at most once per key.
+ */
+key: string, kind: NotificationKind, ticket_id: string, ticket_number: number, title: string, body: string, 
+/**
+ * Raise above everything else (urgent reports).
+ */
+critical: boolean, };
+
+export type NotificationKind = "support_replied" | "ticket_resolved" | "new_ticket" | "urgent_ticket" | "customer_replied";
+
+export type Error = { 
+/**
+ * The server's code (`validation_failed`, `invalid_credentials`, …) or one of the core's:
+ * `offline`, `not_signed_in`, `file_unreadable`, `file_too_large`, `storage`, `not_found`.
+ */
+code: string, message: string, };
