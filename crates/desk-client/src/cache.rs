@@ -43,6 +43,9 @@ pub struct TicketQuery {
     pub organization_id: Option<Uuid>,
     #[serde(default)]
     pub assignee_id: Option<Uuid>,
+    /// Only tickets nobody is assigned to.
+    #[serde(default)]
+    pub unassigned: bool,
     /// Urgent tickets first (the agents' queue).
     #[serde(default)]
     pub urgent_first: bool,
@@ -456,6 +459,9 @@ impl Cache {
             sql.push_str(" AND assignee_id = ?");
             args.push(a.to_string());
         }
+        if q.unassigned {
+            sql.push_str(" AND assignee_id IS NULL");
+        }
         sql.push_str(if q.urgent_first {
             " ORDER BY urgent DESC, created_at DESC LIMIT ? OFFSET ?"
         } else {
@@ -498,6 +504,20 @@ impl Cache {
                 })
             })
             .collect()
+    }
+
+    /// Organisations of cached tickets, by name.
+    pub async fn organizations(&self) -> anyhow::Result<Vec<(Uuid, String)>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT organization_id, MAX(json_extract(data, '$.organization_name')) AS name FROM tickets \
+             WHERE number > 0 GROUP BY organization_id ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, name)| Uuid::parse_str(&id).ok().map(|id| (id, name)))
+            .collect())
     }
 
     pub async fn mark_read(&self, ticket: Uuid, at: DateTime<Utc>) -> anyhow::Result<()> {

@@ -77,6 +77,68 @@ pub struct SyncState {
     pub needs_sign_in: bool,
 }
 
+/// What the person chose on the customer page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct Preferences {
+    /// `uk` or `en`.
+    pub lang: String,
+    pub notify_support_replied: bool,
+    pub notify_ticket_resolved: bool,
+    pub notify_new_ticket: bool,
+    pub notify_urgent_ticket: bool,
+    pub notify_customer_replied: bool,
+    /// Play the notification sound.
+    pub sound: bool,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            lang: "uk".into(),
+            notify_support_replied: true,
+            notify_ticket_resolved: true,
+            notify_new_ticket: true,
+            notify_urgent_ticket: true,
+            notify_customer_replied: true,
+            sound: true,
+        }
+    }
+}
+
+impl Preferences {
+    /// Whether the person wants this kind of notification.
+    pub fn wants(&self, kind: crate::notify::NotificationKind) -> bool {
+        use crate::notify::NotificationKind as K;
+        match kind {
+            K::SupportReplied => self.notify_support_replied,
+            K::TicketResolved => self.notify_ticket_resolved,
+            K::NewTicket => self.notify_new_ticket,
+            K::UrgentTicket => self.notify_urgent_ticket,
+            K::CustomerReplied => self.notify_customer_replied,
+        }
+    }
+}
+
+/// The app's data on disk and what waits to be sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StorageInfo {
+    pub data_dir: String,
+    /// Everything of this account on disk (cache, outbox, copies of files, downloads).
+    pub total_bytes: u64,
+    /// Copies of files attached to drafts and unsent writes.
+    pub unsent_file_bytes: u64,
+    pub pending: i64,
+    pub failed: i64,
+}
+
+/// An organisation as the cache knows it (agents' filters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct OrgRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
 /// What the shell subscribes to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -168,6 +230,7 @@ pub(crate) struct Inner {
     pub state: watch::Sender<SyncState>,
     pub wake: Notify,
     pub stop: CancellationToken,
+    pub prefs: std::sync::RwLock<Preferences>,
 }
 
 impl Inner {
@@ -315,6 +378,13 @@ impl Desk {
         }
         let (events, _) = broadcast::channel(1024);
         let (state, _) = watch::channel(SyncState::default());
+        let prefs = match local.meta("preferences").await? {
+            Some(p) => serde_json::from_str(&p).unwrap_or_default(),
+            None => Preferences {
+                lang: config.lang.clone(),
+                ..Preferences::default()
+            },
+        };
         let inner = Arc::new(Inner {
             config,
             account,
@@ -326,6 +396,7 @@ impl Desk {
             state,
             wake: Notify::new(),
             stop: CancellationToken::new(),
+            prefs: std::sync::RwLock::new(prefs),
         });
         crate::sync::reproject_all(&inner).await?;
         crate::sync::refresh_counts(&inner).await;
@@ -467,6 +538,57 @@ impl Desk {
         }))
     }
 
+    pub async fn organizations(&self) -> Result<Vec<OrgRef>, Error> {
+        Ok(self
+            .inner
+            .cache
+            .organizations()
+            .await?
+            .into_iter()
+            .map(|(id, name)| OrgRef { id, name })
+            .collect())
+    }
+
+    pub fn preferences(&self) -> Preferences {
+        self.inner
+            .prefs
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
+    pub async fn set_preferences(&self, p: Preferences) -> Result<(), Error> {
+        self.inner
+            .local
+            .set_meta(
+                "preferences",
+                &serde_json::to_string(&p).map_err(Error::storage)?,
+            )
+            .await?;
+        crate::error::set_language(&p.lang);
+        if let Ok(mut w) = self.inner.prefs.write() {
+            *w = p;
+        }
+        Ok(())
+    }
+
+    pub async fn storage_info(&self) -> Result<StorageInfo, Error> {
+        let (pending, failed) = self.inner.local.counts().await?;
+        let dir = self.inner.dir.clone();
+        let files = self.inner.files_dir();
+        let (total_bytes, unsent_file_bytes) =
+            tokio::task::spawn_blocking(move || (dir_size(&dir), dir_size(&files)))
+                .await
+                .map_err(Error::storage)?;
+        Ok(StorageInfo {
+            data_dir: self.inner.dir.to_string_lossy().into_owned(),
+            total_bytes,
+            unsent_file_bytes,
+            pending,
+            failed,
+        })
+    }
+
     pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, Error> {
         Ok(self.inner.cache.search(text, limit).await?)
     }
@@ -515,6 +637,44 @@ impl Desk {
             return Err(e.into());
         }
         Ok(f)
+    }
+
+    /// Adds bytes (a pasted image) to the draft as a file named `filename`.
+    pub async fn attach_bytes_to_draft(
+        &self,
+        key: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<LocalFile, Error> {
+        if bytes.len() as u64 > self.inner.config.max_attachment_bytes {
+            return Err(Error::file_too_large(
+                Path::new(filename),
+                bytes.len() as u64,
+                self.inner.config.max_attachment_bytes,
+            ));
+        }
+        let staging = self.inner.dir.join("staging");
+        tokio::fs::create_dir_all(&staging)
+            .await
+            .map_err(Error::storage)?;
+        let name = {
+            let n: String = filename
+                .chars()
+                .filter(|c| !matches!(c, '/' | '\\') && !c.is_control())
+                .collect();
+            if n.trim().is_empty() {
+                "image.png".to_owned()
+            } else {
+                n
+            }
+        };
+        let tmp = staging.join(&name);
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .map_err(Error::storage)?;
+        let res = self.attach_to_draft(key, &tmp).await;
+        let _ = tokio::fs::remove_file(&tmp).await;
+        res
     }
 
     pub async fn remove_draft_file(&self, key: &str, file: Uuid) -> Result<(), Error> {
@@ -783,6 +943,20 @@ impl Desk {
     pub async fn attachment_file(&self, a: &Attachment) -> Result<PathBuf, Error> {
         crate::sync::attachment_file(&self.inner, a).await
     }
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// Builds the provisional ticket a queued create shows as.

@@ -389,7 +389,11 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
                     .first_time(&keys)
                     .await
                     .map_err(|e| ApiError::Decode(e.to_string()))?;
-                for n in candidates.into_iter().filter(|n| fresh.contains(&n.key)) {
+                let prefs = inner.prefs.read().map(|p| p.clone()).unwrap_or_default();
+                for n in candidates
+                    .into_iter()
+                    .filter(|n| fresh.contains(&n.key) && prefs.wants(n.kind))
+                {
                     inner.emit(ClientEvent::Notify { notification: n });
                 }
             }

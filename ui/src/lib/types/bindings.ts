@@ -128,6 +128,10 @@ export type TicketQuery = {
  */
 status: string | null, topic_id: string | null, organization_id: string | null, assignee_id: string | null, 
 /**
+ * Only tickets nobody is assigned to.
+ */
+unassigned: boolean, 
+/**
  * Urgent tickets first (the agents' queue).
  */
 urgent_first: boolean, offset: number, 

@@ -1,0 +1,100 @@
+// The one interface the UI talks to. `tauri.ts` implements it over Tauri commands and events
+// (the only file that imports @tauri-apps/*); `mock.ts` implements it in memory for component
+// tests and for running the UI in a plain browser. Every method rejects with a `DeskError`
+// ({code, message}) whose message is already in the user's language.
+
+import type {
+  Account,
+  Attachment,
+  ClientEvent,
+  Draft,
+  DraftInput,
+  Error as DeskError,
+  LocalFile,
+  OrgRef,
+  OutboxItem,
+  Preferences,
+  SearchHit,
+  StorageInfo,
+  SyncState,
+  TicketItem,
+  TicketQuery,
+  TicketStatus,
+  TicketView,
+  Topic,
+} from '../types/bindings';
+
+export type { DeskError };
+
+/** Files dropped on the window, with where they landed (CSS pixels). */
+export interface FileDrop {
+  paths: string[];
+  x: number;
+  y: number;
+}
+
+export type Unlisten = () => void;
+
+export interface Platform {
+  // --- session
+  /** The account signed in last on this device (opens offline), or null. */
+  resume(): Promise<Account | null>;
+  signIn(server: string, email: string, password: string): Promise<Account>;
+  /** Rejects with code `unsent_items` while writes are unsent, unless `discardUnsent`. */
+  signOut(discardUnsent: boolean): Promise<void>;
+
+  // --- reads, all from the local cache
+  topics(): Promise<Topic[]>;
+  tickets(query: TicketQuery): Promise<TicketItem[]>;
+  /** The ticket with its conversation; marks it read. */
+  ticket(id: string): Promise<TicketView | null>;
+  search(text: string, limit: number): Promise<SearchHit[]>;
+  /** Organisations seen in the cache (agents' queue filter). */
+  organizations(): Promise<OrgRef[]>;
+  outbox(): Promise<OutboxItem[]>;
+  syncState(): Promise<SyncState>;
+  unreadCount(): Promise<number>;
+
+  // --- drafts: key `new-ticket` or `reply:<ticket id>`
+  draft(key: string): Promise<Draft | null>;
+  saveDraft(key: string, input: DraftInput): Promise<void>;
+  /** Copies the files into the app's data dir at once and adds them to the draft. */
+  attachFiles(key: string, paths: string[]): Promise<LocalFile[]>;
+  /** A pasted image (or other bytes) added to the draft. */
+  attachBytes(key: string, filename: string, bytes: Uint8Array): Promise<LocalFile>;
+  removeDraftFile(key: string, fileId: string): Promise<void>;
+  discardDraft(key: string): Promise<void>;
+  /** The native file picker; resolves to the chosen paths ([] when cancelled). */
+  pickFiles(): Promise<string[]>;
+
+  // --- writes, through the outbox (shown at once, sent when online)
+  submitTicketDraft(): Promise<string>;
+  submitReplyDraft(ticketId: string): Promise<string>;
+  setStatus(ticketId: string, status: TicketStatus): Promise<void>;
+  /** Agents: `null` unassigns. */
+  assign(ticketId: string, assigneeId: string | null): Promise<void>;
+  retry(outboxSeq: number): Promise<void>;
+  /** Gives up on a failed write; its text goes back into the draft. */
+  discard(outboxSeq: number): Promise<void>;
+  syncNow(): Promise<void>;
+
+  // --- attachments
+  /** Downloads if needed (verified) and opens with the system's app. */
+  openAttachment(a: Attachment): Promise<void>;
+  /** Save dialog; false when cancelled. */
+  saveAttachment(a: Attachment): Promise<boolean>;
+  /** A `data:` URL for previewing an image attachment (images up to 20 MB). */
+  previewAttachment(a: Attachment): Promise<string>;
+
+  // --- the customer page
+  preferences(): Promise<Preferences>;
+  setPreferences(p: Preferences): Promise<void>;
+  storageInfo(): Promise<StorageInfo>;
+
+  // --- events
+  /** ModelsChanged, Notify, State. */
+  onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten>;
+  onFileDrop(handler: (d: FileDrop) => void): Promise<Unlisten>;
+  /** A notification was clicked: open this ticket. */
+  onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten>;
+}
