@@ -21,8 +21,8 @@ pub mod token;
 
 pub use cache::{CachedMessage, CachedTicket, SearchHit, TicketQuery};
 pub use desk::{
-    Account, ClientEvent, Config, Desk, DraftInput, MessageItem, NewTicketInput, ReplyInput,
-    SendState, SyncState, TicketItem, TicketView,
+    Account, ClientEvent, Config, Desk, DraftInput, MessageItem, NewTicketInput, OrgRef,
+    Preferences, ReplyInput, SendState, StorageInfo, SyncState, TicketItem, TicketView,
 };
 pub use error::Error;
 pub use local::{Draft, LocalFile, OutboxItem, OutboxState};

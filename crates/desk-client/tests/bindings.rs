@@ -64,6 +64,9 @@ fn generate() -> String {
         Notification,
         NotificationKind,
         Error,
+        Preferences,
+        StorageInfo,
+        OrgRef,
     );
     out.trim_end().to_owned() + "\n"
 }

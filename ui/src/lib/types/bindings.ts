@@ -224,3 +224,25 @@ export type Error = {
  * `offline`, `not_signed_in`, `file_unreadable`, `file_too_large`, `storage`, `not_found`.
  */
 code: string, message: string, };
+
+export type Preferences = { 
+/**
+ * `uk` or `en`.
+ */
+lang: string, notify_support_replied: boolean, notify_ticket_resolved: boolean, notify_new_ticket: boolean, notify_urgent_ticket: boolean, notify_customer_replied: boolean, 
+/**
+ * Play the notification sound.
+ */
+sound: boolean, };
+
+export type StorageInfo = { data_dir: string, 
+/**
+ * Everything of this account on disk (cache, outbox, copies of files, downloads).
+ */
+total_bytes: number, 
+/**
+ * Copies of files attached to drafts and unsent writes.
+ */
+unsent_file_bytes: number, pending: number, failed: number, };
+
+export type OrgRef = { id: string, name: string, };
