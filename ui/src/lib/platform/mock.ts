@@ -1,0 +1,881 @@
+//! The platform in memory: what the UI runs on in a plain browser and in component tests.
+//! It behaves like desk-client where the UI can tell: writes go through an outbox and show as
+//! provisional ("sending") until delivered, delivery stops while offline, refused writes stay
+//! as "failed" until retried or discarded, drafts keep their files, errors are `{code, message}`
+//! in the user's language. Test hooks (`setOnline`, `deliver`, `failNext`, `supportReplies`, …)
+//! stand in for the server.
+
+import type {
+  Account,
+  Attachment,
+  ClientEvent,
+  Draft,
+  DraftInput,
+  LocalFile,
+  Message,
+  MessageItem,
+  Op,
+  OrgRef,
+  OutboxItem,
+  PersonRef,
+  Preferences,
+  SearchHit,
+  SendState,
+  StorageInfo,
+  SyncState,
+  Ticket,
+  TicketItem,
+  TicketQuery,
+  TicketStatus,
+  TicketView,
+  Topic,
+  User,
+} from '../types/bindings';
+import { MAX_FILE_BYTES, MAX_FILES } from '../files/limits';
+import type { DeskError, FileDrop, Platform, Unlisten } from './platform';
+import {
+  AGENT,
+  AGENT2,
+  CUSTOMER,
+  ORGS,
+  PREVIEW_SVG,
+  TOPICS,
+  ref,
+  sampleTickets,
+  type SampleTicket,
+} from './mock-data';
+
+export interface MockOptions {
+  /** Who `resume()` finds signed in; null: the sign-in screen. */
+  account?: 'customer' | 'agent' | null;
+  online?: boolean;
+  /** Deliver the outbox by itself this long after a write; null: only on `deliver()`. */
+  autoSendMs?: number | null;
+  /** Start with a ticket still sending and one the server refused. */
+  unsent?: boolean;
+  lang?: 'uk' | 'en';
+}
+
+interface Row {
+  ticket: Ticket;
+  messages: Message[];
+  provisional: boolean;
+  provisionalMessages: Set<string>;
+  read: boolean;
+}
+
+const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_for_customer'];
+
+function uuid(): string {
+  const hex = '0123456789abcdef';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += hex[Math.floor(Math.random() * 16)];
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-7${s.slice(13, 16)}-8${s.slice(17, 20)}-${s.slice(20)}`;
+}
+
+function basename(p: string): string {
+  const parts = p.split(/[\\/]/);
+  return parts[parts.length - 1] || p;
+}
+
+function mediaType(name: string): string {
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  const map: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    pdf: 'application/pdf',
+    mp4: 'video/mp4',
+    mov: 'video/quicktime',
+    txt: 'text/plain',
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  };
+  return map[ext] ?? 'application/octet-stream';
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+export class MockPlatform implements Platform {
+  private account: Account | null = null;
+  private rows: Row[] = [];
+  private outboxItems: OutboxItem[] = [];
+  private drafts = new Map<string, Draft>();
+  private prefs: Preferences;
+  private state: SyncState;
+  private nextSeq = 1;
+  private nextNumber = 1046;
+  private failures: DeskError[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private eventHandlers = new Set<(e: ClientEvent) => void>();
+  private dropHandlers = new Set<(d: FileDrop) => void>();
+  private openHandlers = new Set<(id: string) => void>();
+  private readonly autoSendMs: number | null;
+
+  /** Sizes of files "on disk" by path, for `attachFiles`; unknown paths get a modest size. */
+  fileSizes = new Map<string, number>();
+  /** What the next `pickFiles()` answers. */
+  nextPick: string[] = ['/home/dispatcher/Зображення/помилка-входу.png'];
+
+  constructor(opts: MockOptions = {}) {
+    this.autoSendMs = opts.autoSendMs === undefined ? null : opts.autoSendMs;
+    this.prefs = {
+      lang: opts.lang ?? 'uk',
+      notify_support_replied: true,
+      notify_ticket_resolved: true,
+      notify_new_ticket: true,
+      notify_urgent_ticket: true,
+      notify_customer_replied: true,
+      sound: true,
+    };
+    const online = opts.online ?? true;
+    this.state = {
+      online,
+      offline_since: online ? null : new Date().toISOString(),
+      syncing: false,
+      pending: 0,
+      failed: 0,
+      last_synced: online ? new Date().toISOString() : null,
+      needs_sign_in: false,
+    };
+    this.load(sampleTickets());
+    if (opts.account) this.account = this.accountFor(opts.account === 'agent' ? AGENT : CUSTOMER);
+    if (opts.unsent ?? true) this.seedUnsent();
+  }
+
+  // --- helpers
+
+  private uk(): boolean {
+    return this.prefs.lang !== 'en';
+  }
+
+  private err(code: string, uk: string, en: string): DeskError {
+    return { code, message: this.uk() ? uk : en };
+  }
+
+  private load(samples: SampleTicket[]): void {
+    this.rows = samples.map((s) => ({
+      ticket: clone(s.ticket),
+      messages: clone(s.messages),
+      provisional: false,
+      provisionalMessages: new Set(),
+      read: s.read,
+    }));
+  }
+
+  private accountFor(u: User): Account {
+    const org = ORGS.find((o) => o.id === u.organization_id) ?? null;
+    return {
+      key: `mock-${u.id}`,
+      server: 'https://desk.example.ua',
+      user: clone(u),
+      organization: org ? clone(org) : null,
+      since: '2026-11-01T00:00:00Z',
+    };
+  }
+
+  private me(): User {
+    if (!this.account) throw this.err('not_signed_in', 'Увійдіть, щоб продовжити.', 'Sign in to continue.');
+    return this.account.user;
+  }
+
+  private staff(): boolean {
+    return this.account?.user.role !== 'customer';
+  }
+
+  private visible(): Row[] {
+    const me = this.me();
+    if (me.role !== 'customer') return this.rows;
+    return this.rows.filter((r) => r.ticket.organization_id === me.organization_id);
+  }
+
+  private row(id: string): Row | undefined {
+    return this.visible().find((r) => r.ticket.id === id);
+  }
+
+  private emit(e: ClientEvent): void {
+    const copy = clone(e);
+    queueMicrotask(() => {
+      for (const h of this.eventHandlers) h(copy);
+    });
+  }
+
+  private emitState(): void {
+    this.state.pending = this.outboxItems.filter((i) => i.state === 'pending').length;
+    this.state.failed = this.outboxItems.filter((i) => i.state === 'failed').length;
+    this.emit({ type: 'state', state: clone(this.state) });
+  }
+
+  private changed(tickets: string[], outbox = true): void {
+    this.emit({ type: 'models_changed', tickets, topics: false, outbox });
+    this.emitState();
+  }
+
+  private sendState(pred: (i: OutboxItem) => boolean): SendState | null {
+    let found: OutboxItem | null = null;
+    for (const i of this.outboxItems.filter(pred)) {
+      if (!found || i.state === 'failed') found = i;
+    }
+    return found ? { outbox_seq: found.seq, state: found.state, error: found.error_message } : null;
+  }
+
+  private item(r: Row): TicketItem {
+    const id = r.ticket.id;
+    return {
+      ticket: clone(r.ticket),
+      provisional: r.provisional || this.outboxItems.some((i) => i.ticket_id === id),
+      unread: !r.read,
+      sending: this.sendState((i) => i.ticket_id === id),
+    };
+  }
+
+  private enqueue(entity: string, ticket: string, op: Op, files: LocalFile[]): OutboxItem {
+    const item: OutboxItem = {
+      seq: this.nextSeq++,
+      entity_id: entity,
+      ticket_id: ticket,
+      op,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: Date.now(),
+      error_code: null,
+      error_message: null,
+      created_at: Date.now(),
+      files,
+    };
+    this.outboxItems.push(item);
+    this.schedule();
+    return item;
+  }
+
+  private schedule(): void {
+    if (this.autoSendMs === null || !this.state.online || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.deliver();
+    }, this.autoSendMs);
+  }
+
+  private seedUnsent(): void {
+    const me = ref(CUSTOMER);
+    const org = ORGS[0]!;
+    const now = new Date().toISOString();
+    const add = (subject: string, topicId: string, body: string, failed?: DeskError) => {
+      const id = uuid();
+      const t: Ticket = {
+        id,
+        number: 0,
+        subject,
+        topic_id: topicId,
+        urgent: false,
+        status: 'new',
+        organization_id: org.id,
+        organization_name: org.name,
+        requester: me,
+        assignee: null,
+        created_at: now,
+        updated_at: now,
+        resolved_at: null,
+        last_message_at: now,
+        message_count: 1,
+      };
+      const m: Message = {
+        id,
+        ticket_id: id,
+        author: me,
+        body,
+        internal: false,
+        channel: 'app',
+        created_at: now,
+        attachments: [],
+      };
+      this.rows.unshift({
+        ticket: t,
+        messages: [m],
+        provisional: true,
+        provisionalMessages: new Set([id]),
+        read: true,
+      });
+      const item = this.enqueue(id, id, { type: 'create_ticket', topic_id: topicId, subject, body }, []);
+      if (failed) {
+        item.state = 'failed';
+        item.attempts = 1;
+        item.error_code = failed.code;
+        item.error_message = failed.message;
+      }
+    };
+    add(
+      'Додати тариф «Аеропорт Бориспіль»',
+      'tariffs',
+      'Потрібен новий тариф: подача 80 грн, 16 грн/км, очікування 3 грн/хв.',
+    );
+    add(
+      'Звіт по змінах диспетчерів',
+      'reports',
+      'Чи можна додати у звіт по змінах кількість прийнятих дзвінків?',
+      this.err(
+        'unknown_topic',
+        'Тема «Звіти та статистика» більше не діє. Відкиньте звернення й створіть його з іншою темою.',
+        'The topic “Reports and statistics” is retired. Discard the ticket and file it under another topic.',
+      ),
+    );
+    this.state.pending = this.outboxItems.filter((i) => i.state === 'pending').length;
+    this.state.failed = this.outboxItems.filter((i) => i.state === 'failed').length;
+  }
+
+  // --- test hooks (stand-ins for the server and the network)
+
+  /** Sends what the outbox holds, in order; stops at the first refusal or when offline. */
+  deliver(): void {
+    if (!this.state.online) return;
+    const touched = new Set<string>();
+    while (this.outboxItems.length > 0) {
+      const item = this.outboxItems.find((i) => i.state === 'pending');
+      if (!item) break;
+      const failure = this.failures.shift();
+      if (failure) {
+        item.state = 'failed';
+        item.attempts += 1;
+        item.error_code = failure.code;
+        item.error_message = failure.message;
+        touched.add(item.ticket_id);
+        break;
+      }
+      this.outboxItems = this.outboxItems.filter((i) => i !== item);
+      const r = this.rows.find((x) => x.ticket.id === item.ticket_id);
+      if (r) {
+        if (item.op.type === 'create_ticket' && r.ticket.number === 0) {
+          r.ticket.number = this.nextNumber++;
+          r.provisional = false;
+        }
+        r.provisionalMessages.delete(item.entity_id);
+      }
+      touched.add(item.ticket_id);
+    }
+    this.state.last_synced = new Date().toISOString();
+    if (touched.size > 0) this.changed([...touched]);
+    else this.emitState();
+  }
+
+  setOnline(online: boolean): void {
+    this.state.online = online;
+    this.state.offline_since = online ? null : (this.state.offline_since ?? new Date().toISOString());
+    this.emitState();
+    if (online) {
+      if (this.autoSendMs === null) this.deliver();
+      else this.schedule();
+    }
+  }
+
+  setState(patch: Partial<SyncState>): void {
+    Object.assign(this.state, patch);
+    this.emit({ type: 'state', state: clone(this.state) });
+  }
+
+  /** The server will refuse the next write it is sent. */
+  failNext(code: string, message: string): void {
+    this.failures.push({ code, message });
+  }
+
+  /** Support answers a ticket: a new message, status "waiting for you", and a notification. */
+  supportReplies(ticketId: string, body: string): void {
+    const r = this.rows.find((x) => x.ticket.id === ticketId);
+    if (!r) return;
+    const at = new Date().toISOString();
+    r.messages.push({
+      id: uuid(),
+      ticket_id: ticketId,
+      author: AGENT2,
+      body,
+      internal: false,
+      channel: 'app',
+      created_at: at,
+      attachments: [],
+    });
+    r.ticket.status = 'waiting_for_customer';
+    r.ticket.last_message_at = at;
+    r.ticket.message_count = r.messages.length;
+    r.read = false;
+    this.emit({ type: 'models_changed', tickets: [ticketId], topics: false, outbox: false });
+    this.emit({
+      type: 'notify',
+      notification: {
+        key: `reply-${at}`,
+        kind: 'support_replied',
+        ticket_id: ticketId,
+        ticket_number: r.ticket.number,
+        title: this.uk() ? `Відповідь у зверненні #${r.ticket.number}` : `Reply on ticket #${r.ticket.number}`,
+        body,
+        critical: false,
+      },
+    });
+  }
+
+  /** As if a notification was clicked. */
+  clickNotification(ticketId: string): void {
+    for (const h of this.openHandlers) h(ticketId);
+  }
+
+  /** As if files were dropped on the window at (x, y). */
+  dropFiles(d: FileDrop): void {
+    for (const h of this.dropHandlers) h(d);
+  }
+
+  /** Puts a draft as it would be after a restart (files included). */
+  putDraft(d: Draft): void {
+    this.drafts.set(d.key, clone(d));
+  }
+
+  /** Raw view for assertions. */
+  outboxSnapshot(): OutboxItem[] {
+    return clone(this.outboxItems);
+  }
+
+  // --- session
+
+  async resume(): Promise<Account | null> {
+    return this.account ? clone(this.account) : null;
+  }
+
+  async signIn(server: string, email: string, password: string): Promise<Account> {
+    const s = server.trim();
+    if (!/^https?:\/\/[^\s/]+/i.test(s) && !/^[\w.-]+(:\d+)?(\/.*)?$/.test(s)) {
+      throw this.err('bad_request', 'Адреса сервера має вигляд https://desk.example.ua', 'The server address looks like https://desk.example.ua');
+    }
+    if (/unreachable|offline|down/i.test(s)) {
+      throw this.err(
+        'unavailable',
+        `Не вдалося з’єднатися з сервером ${s}. Перевірте адресу та інтернет.`,
+        `Could not reach the server ${s}. Check the address and the internet connection.`,
+      );
+    }
+    if (password !== 'demo') {
+      throw this.err('invalid_credentials', 'Неправильна пошта або пароль.', 'Wrong email or password.');
+    }
+    const agent = /support|agent/i.test(email);
+    const user = clone(agent ? AGENT : CUSTOMER);
+    user.email = email.trim();
+    this.account = this.accountFor(user);
+    this.account.server = s;
+    return clone(this.account);
+  }
+
+  async signOut(discardUnsent: boolean): Promise<void> {
+    this.me();
+    const n = this.outboxItems.length;
+    if (n > 0 && !discardUnsent) {
+      throw this.err(
+        'unsent_items',
+        `Ще не надіслано: ${n}. Дочекайтеся надсилання або вийдіть попри це — тоді вони пропадуть.`,
+        `${n} item(s) have not been sent yet. Wait until they are sent, or sign out anyway to discard them.`,
+      );
+    }
+    this.account = null;
+    this.outboxItems = [];
+    this.drafts.clear();
+    this.load(sampleTickets());
+    this.emitState();
+  }
+
+  // --- reads
+
+  async topics(): Promise<Topic[]> {
+    this.me();
+    return clone(TOPICS);
+  }
+
+  async tickets(q: TicketQuery): Promise<TicketItem[]> {
+    let rows = this.visible().slice();
+    const s = q.status;
+    if (s === 'open') rows = rows.filter((r) => OPEN.includes(r.ticket.status));
+    else if (s === 'resolved') rows = rows.filter((r) => !OPEN.includes(r.ticket.status));
+    else if (s && s !== 'all') rows = rows.filter((r) => r.ticket.status === s);
+    if (q.topic_id) rows = rows.filter((r) => r.ticket.topic_id === q.topic_id);
+    if (q.organization_id) rows = rows.filter((r) => r.ticket.organization_id === q.organization_id);
+    if (q.assignee_id) rows = rows.filter((r) => r.ticket.assignee?.id === q.assignee_id);
+    if (q.unassigned) rows = rows.filter((r) => r.ticket.assignee === null);
+    rows.sort((a, b) => {
+      if (q.urgent_first && a.ticket.urgent !== b.ticket.urgent) return a.ticket.urgent ? -1 : 1;
+      return b.ticket.created_at.localeCompare(a.ticket.created_at);
+    });
+    const limit = q.limit ?? 200;
+    return rows.slice(q.offset, q.offset + limit).map((r) => this.item(r));
+  }
+
+  async ticket(id: string): Promise<TicketView | null> {
+    const r = this.row(id);
+    if (!r) return null;
+    r.read = true;
+    const staff = this.staff();
+    const messages: MessageItem[] = r.messages
+      .filter((m) => staff || !m.internal)
+      .map((m) => ({
+        message: clone(m),
+        provisional: r.provisionalMessages.has(m.id),
+        sending: this.sendState((i) => i.entity_id === m.id || (i.entity_id === id && m.id === id)),
+      }));
+    return { item: this.item(r), messages };
+  }
+
+  async search(text: string, limit: number): Promise<SearchHit[]> {
+    const needle = text.trim().toLowerCase();
+    if (!needle) return [];
+    const hits: SearchHit[] = [];
+    const staff = this.staff();
+    for (const r of this.visible()) {
+      const texts = [r.ticket.subject, ...r.messages.filter((m) => staff || !m.internal).map((m) => m.body)];
+      const found = texts.find((x) => x.toLowerCase().includes(needle));
+      if (found === undefined) continue;
+      const at = found.toLowerCase().indexOf(needle);
+      const from = Math.max(0, at - 30);
+      const to = Math.min(found.length, at + needle.length + 30);
+      const snippet =
+        (from > 0 ? '…' : '') +
+        found.slice(from, at) +
+        '[' +
+        found.slice(at, at + needle.length) +
+        ']' +
+        found.slice(at + needle.length, to) +
+        (to < found.length ? '…' : '');
+      const it = this.item(r);
+      hits.push({ ticket: { ticket: it.ticket, provisional: it.provisional, unread: it.unread }, snippet });
+      if (hits.length >= limit) break;
+    }
+    return hits;
+  }
+
+  async organizations(): Promise<OrgRef[]> {
+    const seen = new Map<string, string>();
+    for (const r of this.visible()) seen.set(r.ticket.organization_id, r.ticket.organization_name);
+    return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async outbox(): Promise<OutboxItem[]> {
+    return clone(this.outboxItems);
+  }
+
+  async syncState(): Promise<SyncState> {
+    return clone(this.state);
+  }
+
+  async unreadCount(): Promise<number> {
+    return this.visible().filter((r) => !r.read).length;
+  }
+
+  // --- drafts
+
+  async draft(key: string): Promise<Draft | null> {
+    const d = this.drafts.get(key);
+    return d ? clone(d) : null;
+  }
+
+  private ensureDraft(key: string): Draft {
+    let d = this.drafts.get(key);
+    if (!d) {
+      d = { key, topic_id: null, subject: '', body: '', internal: false, files: [], updated_at: Date.now() };
+      this.drafts.set(key, d);
+    }
+    return d;
+  }
+
+  async saveDraft(key: string, input: DraftInput): Promise<void> {
+    const d = this.ensureDraft(key);
+    d.topic_id = input.topic_id;
+    d.subject = input.subject;
+    d.body = input.body;
+    d.internal = input.internal;
+    d.updated_at = Date.now();
+  }
+
+  private tooLarge(name: string, size: number): DeskError {
+    const mb = (n: number) => Math.round(n / (1024 * 1024));
+    return this.err(
+      'file_too_large',
+      `Файл «${name}» завеликий: ${mb(size)} МБ, можна щонайбільше ${mb(MAX_FILE_BYTES)} МБ.`,
+      `The file “${name}” is too large: ${mb(size)} MB, at most ${mb(MAX_FILE_BYTES)} MB.`,
+    );
+  }
+
+  async attachFiles(key: string, paths: string[]): Promise<LocalFile[]> {
+    const d = this.ensureDraft(key);
+    const out: LocalFile[] = [];
+    for (const p of paths) {
+      const name = basename(p);
+      const size = this.fileSizes.get(p) ?? 40_000 + (name.length * 7919) % 900_000;
+      if (size > MAX_FILE_BYTES) throw this.tooLarge(name, size);
+      const f: LocalFile = {
+        id: uuid(),
+        path: `/home/dispatcher/.local/share/desk/files/${uuid()}`,
+        filename: name,
+        size,
+        sha256: 'cd'.repeat(32),
+        media_type: mediaType(name),
+        server_id: null,
+      };
+      d.files.push(f);
+      out.push(clone(f));
+    }
+    return out;
+  }
+
+  async attachBytes(key: string, filename: string, bytes: Uint8Array): Promise<LocalFile> {
+    if (bytes.length > MAX_FILE_BYTES) throw this.tooLarge(filename, bytes.length);
+    const d = this.ensureDraft(key);
+    const f: LocalFile = {
+      id: uuid(),
+      path: `/home/dispatcher/.local/share/desk/files/${uuid()}`,
+      filename: filename.trim() || 'image.png',
+      size: bytes.length,
+      sha256: 'ef'.repeat(32),
+      media_type: mediaType(filename),
+      server_id: null,
+    };
+    d.files.push(f);
+    return clone(f);
+  }
+
+  async removeDraftFile(key: string, fileId: string): Promise<void> {
+    const d = this.drafts.get(key);
+    if (d) d.files = d.files.filter((f) => f.id !== fileId);
+  }
+
+  async discardDraft(key: string): Promise<void> {
+    this.drafts.delete(key);
+  }
+
+  async pickFiles(): Promise<string[]> {
+    return this.nextPick.slice();
+  }
+
+  // --- writes
+
+  private checkText(subject: string | null, body: string): void {
+    if (subject !== null) {
+      const n = subject.trim().length;
+      if (n === 0) throw this.err('validation_failed', 'Вкажіть тему звернення.', 'Enter a subject.');
+      if (n > 200)
+        throw this.err('validation_failed', 'Тема задовга: до 200 символів.', 'The subject is too long: at most 200 characters.');
+    }
+    if (body.trim().length === 0)
+      throw this.err('validation_failed', 'Напишіть текст повідомлення.', 'Write the message text.');
+  }
+
+  private attachmentsOf(files: LocalFile[]): Attachment[] {
+    return files.map((f) => ({ id: f.id, filename: f.filename, size: f.size, media_type: f.media_type, sha256: f.sha256 }));
+  }
+
+  async submitTicketDraft(): Promise<string> {
+    const me = this.me();
+    const key = 'new-ticket';
+    const d = this.drafts.get(key);
+    if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
+    if (!d.topic_id)
+      throw this.err('validation_failed', 'Оберіть тему звернення зі списку.', 'Choose a topic from the list.');
+    this.checkText(d.subject, d.body);
+    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
+    const topic = TOPICS.find((x) => x.id === d.topic_id);
+    const org = this.account?.organization;
+    const id = uuid();
+    const now = new Date().toISOString();
+    const author: PersonRef = ref(me);
+    this.rows.unshift({
+      ticket: {
+        id,
+        number: 0,
+        subject: d.subject.trim(),
+        topic_id: d.topic_id,
+        urgent: topic?.urgent ?? false,
+        status: 'new',
+        organization_id: me.organization_id ?? '',
+        organization_name: org?.name ?? '',
+        requester: author,
+        assignee: null,
+        created_at: now,
+        updated_at: now,
+        resolved_at: null,
+        last_message_at: now,
+        message_count: 1,
+      },
+      messages: [
+        {
+          id,
+          ticket_id: id,
+          author,
+          body: d.body.trim(),
+          internal: false,
+          channel: 'app',
+          created_at: now,
+          attachments: this.attachmentsOf(d.files),
+        },
+      ],
+      provisional: true,
+      provisionalMessages: new Set([id]),
+      read: true,
+    });
+    this.enqueue(id, id, { type: 'create_ticket', topic_id: d.topic_id, subject: d.subject.trim(), body: d.body.trim() }, d.files);
+    this.drafts.delete(key);
+    this.changed([id]);
+    return id;
+  }
+
+  async submitReplyDraft(ticketId: string): Promise<string> {
+    const me = this.me();
+    const key = `reply:${ticketId}`;
+    const d = this.drafts.get(key);
+    if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
+    this.checkText(null, d.body);
+    const r = this.row(ticketId);
+    if (!r) throw this.err('not_found', 'Звернення не знайдено.', 'Ticket not found.');
+    if (d.internal && me.role === 'customer')
+      throw this.err('validation_failed', 'Внутрішні нотатки доступні лише спеціалістам.', 'Internal notes are for support specialists only.');
+    const id = uuid();
+    const now = new Date().toISOString();
+    r.messages.push({
+      id,
+      ticket_id: ticketId,
+      author: ref(me),
+      body: d.body.trim(),
+      internal: d.internal,
+      channel: 'app',
+      created_at: now,
+      attachments: this.attachmentsOf(d.files),
+    });
+    r.provisionalMessages.add(id);
+    r.ticket.last_message_at = now;
+    r.ticket.message_count = r.messages.length;
+    if (!d.internal && me.role === 'customer' && r.ticket.status === 'waiting_for_customer') r.ticket.status = 'in_progress';
+    this.enqueue(id, ticketId, { type: 'add_message', body: d.body.trim(), internal: d.internal }, d.files);
+    this.drafts.delete(key);
+    this.changed([ticketId]);
+    return id;
+  }
+
+  async setStatus(ticketId: string, status: TicketStatus): Promise<void> {
+    const r = this.row(ticketId);
+    if (!r) throw this.err('not_found', 'Звернення не знайдено.', 'Ticket not found.');
+    let next = status;
+    if (!this.staff()) {
+      const cur = r.ticket.status;
+      if (cur === 'closed') throw this.err('ticket_closed', 'Звернення закрите.', 'The ticket is closed.');
+      if (OPEN.includes(status)) next = r.ticket.assignee ? 'in_progress' : 'new';
+      else if (status !== 'resolved')
+        throw this.err('invalid_transition', 'Такої зміни стану не можна зробити.', 'This status change is not allowed.');
+    }
+    r.ticket.status = next;
+    r.ticket.resolved_at = OPEN.includes(next) ? null : (r.ticket.resolved_at ?? new Date().toISOString());
+    this.enqueue(ticketId, ticketId, { type: 'update_ticket', update: { status: next } }, []);
+    this.changed([ticketId]);
+  }
+
+  async assign(ticketId: string, assigneeId: string | null): Promise<void> {
+    if (!this.staff()) throw this.err('forbidden', 'Лише для спеціалістів підтримки.', 'For support specialists only.');
+    const r = this.row(ticketId);
+    if (!r) throw this.err('not_found', 'Звернення не знайдено.', 'Ticket not found.');
+    const people: PersonRef[] = [ref(AGENT), AGENT2];
+    r.ticket.assignee = assigneeId ? (people.find((p) => p.id === assigneeId) ?? { id: assigneeId, name: '—', role: 'agent' }) : null;
+    if (assigneeId && r.ticket.status === 'new') r.ticket.status = 'in_progress';
+    this.enqueue(ticketId, ticketId, { type: 'update_ticket', update: { assignee_id: assigneeId } }, []);
+    this.changed([ticketId]);
+  }
+
+  async retry(outboxSeq: number): Promise<void> {
+    const item = this.outboxItems.find((i) => i.seq === outboxSeq);
+    if (!item) return;
+    item.state = 'pending';
+    item.error_code = null;
+    item.error_message = null;
+    this.changed([item.ticket_id]);
+    this.schedule();
+  }
+
+  async discard(outboxSeq: number): Promise<void> {
+    const item = this.outboxItems.find((i) => i.seq === outboxSeq);
+    if (!item) return;
+    this.outboxItems = this.outboxItems.filter((i) => i !== item);
+    const op = item.op;
+    if (op.type === 'create_ticket') {
+      if (!this.drafts.has('new-ticket'))
+        await this.saveDraft('new-ticket', { topic_id: op.topic_id, subject: op.subject, body: op.body, internal: false });
+      this.rows = this.rows.filter((r) => !(r.ticket.id === item.ticket_id && r.ticket.number === 0));
+    } else if (op.type === 'add_message') {
+      const key = `reply:${item.ticket_id}`;
+      if (!this.drafts.has(key)) await this.saveDraft(key, { topic_id: null, subject: '', body: op.body, internal: op.internal });
+      const r = this.rows.find((x) => x.ticket.id === item.ticket_id);
+      if (r) {
+        r.messages = r.messages.filter((m) => m.id !== item.entity_id);
+        r.ticket.message_count = r.messages.length;
+      }
+    }
+    this.changed([item.ticket_id]);
+  }
+
+  async syncNow(): Promise<void> {
+    this.state.syncing = true;
+    this.emitState();
+    setTimeout(() => {
+      this.state.syncing = false;
+      this.deliver();
+    }, this.autoSendMs ?? 0);
+  }
+
+  // --- attachments
+
+  async openAttachment(_a: Attachment): Promise<void> {
+    if (!this.state.online)
+      throw this.err('offline', 'Файл ще не завантажено, а зв’язку з сервером немає.', 'The file is not downloaded yet and the server cannot be reached.');
+  }
+
+  async saveAttachment(_a: Attachment): Promise<boolean> {
+    return true;
+  }
+
+  async previewAttachment(a: Attachment): Promise<string> {
+    if (!a.media_type.startsWith('image/'))
+      throw this.err('bad_request', 'Це не зображення.', 'This is not an image.');
+    return PREVIEW_SVG;
+  }
+
+  // --- customer page
+
+  async preferences(): Promise<Preferences> {
+    return clone(this.prefs);
+  }
+
+  async setPreferences(p: Preferences): Promise<void> {
+    this.prefs = clone(p);
+  }
+
+  async storageInfo(): Promise<StorageInfo> {
+    this.me();
+    const unsent = [...this.outboxItems.flatMap((i) => i.files), ...[...this.drafts.values()].flatMap((d) => d.files)];
+    const unsentBytes = unsent.reduce((s, f) => s + f.size, 0);
+    return {
+      data_dir: `/home/dispatcher/.local/share/ua.desk.app/accounts/${this.account?.key ?? ''}`,
+      total_bytes: 18_874_368 + unsentBytes,
+      unsent_file_bytes: unsentBytes,
+      pending: this.outboxItems.filter((i) => i.state === 'pending').length,
+      failed: this.outboxItems.filter((i) => i.state === 'failed').length,
+    };
+  }
+
+  // --- events
+
+  async onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
+    this.eventHandlers.add(handler);
+    return () => this.eventHandlers.delete(handler);
+  }
+
+  async onFileDrop(handler: (d: FileDrop) => void): Promise<Unlisten> {
+    this.dropHandlers.add(handler);
+    return () => this.dropHandlers.delete(handler);
+  }
+
+  async onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten> {
+    this.openHandlers.add(handler);
+    return () => this.openHandlers.delete(handler);
+  }
+}

@@ -1,0 +1,155 @@
+//! The platform over Tauri commands and events: the only file in ui/ that imports
+//! @tauri-apps/*. Each method is one `invoke`; argument names are camelCase here and Tauri
+//! maps them to the commands' snake_case parameters. Rejections are the core's `{code, message}`.
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  Account,
+  Attachment,
+  ClientEvent,
+  Draft,
+  DraftInput,
+  LocalFile,
+  OrgRef,
+  OutboxItem,
+  Preferences,
+  SearchHit,
+  StorageInfo,
+  SyncState,
+  TicketItem,
+  TicketQuery,
+  TicketStatus,
+  TicketView,
+  Topic,
+} from '../types/bindings';
+import { bytesToBase64 } from './base64';
+import type { DeskError, FileDrop, Platform, Unlisten } from './platform';
+
+/** Anything a command rejects with, as `{code, message}` (a plain string becomes `internal`). */
+export function toDeskError(e: unknown): DeskError {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const o = e as { code: unknown; message: unknown };
+    return { code: String(o.code), message: String(o.message) };
+  }
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toDeskError(e);
+  }
+}
+
+export class TauriPlatform implements Platform {
+  resume(): Promise<Account | null> {
+    return call('resume');
+  }
+  signIn(server: string, email: string, password: string): Promise<Account> {
+    return call('sign_in', { server, email, password });
+  }
+  signOut(discardUnsent: boolean): Promise<void> {
+    return call('sign_out', { discardUnsent });
+  }
+
+  topics(): Promise<Topic[]> {
+    return call('topics');
+  }
+  tickets(query: TicketQuery): Promise<TicketItem[]> {
+    return call('tickets', { query });
+  }
+  ticket(id: string): Promise<TicketView | null> {
+    return call('ticket', { id });
+  }
+  search(text: string, limit: number): Promise<SearchHit[]> {
+    return call('search', { text, limit });
+  }
+  organizations(): Promise<OrgRef[]> {
+    return call('organizations');
+  }
+  outbox(): Promise<OutboxItem[]> {
+    return call('outbox');
+  }
+  syncState(): Promise<SyncState> {
+    return call('sync_state');
+  }
+  unreadCount(): Promise<number> {
+    return call('unread_count');
+  }
+
+  draft(key: string): Promise<Draft | null> {
+    return call('draft', { key });
+  }
+  saveDraft(key: string, input: DraftInput): Promise<void> {
+    return call('save_draft', { key, input });
+  }
+  attachFiles(key: string, paths: string[]): Promise<LocalFile[]> {
+    return call('attach_files', { key, paths });
+  }
+  attachBytes(key: string, filename: string, bytes: Uint8Array): Promise<LocalFile> {
+    return call('attach_bytes', { key, filename, dataBase64: bytesToBase64(bytes) });
+  }
+  removeDraftFile(key: string, fileId: string): Promise<void> {
+    return call('remove_draft_file', { key, fileId });
+  }
+  discardDraft(key: string): Promise<void> {
+    return call('discard_draft', { key });
+  }
+  pickFiles(): Promise<string[]> {
+    return call('pick_files');
+  }
+
+  submitTicketDraft(): Promise<string> {
+    return call('submit_ticket_draft');
+  }
+  submitReplyDraft(ticketId: string): Promise<string> {
+    return call('submit_reply_draft', { ticketId });
+  }
+  setStatus(ticketId: string, status: TicketStatus): Promise<void> {
+    return call('set_status', { ticketId, status });
+  }
+  assign(ticketId: string, assigneeId: string | null): Promise<void> {
+    return call('assign', { ticketId, assigneeId });
+  }
+  retry(outboxSeq: number): Promise<void> {
+    return call('retry', { outboxSeq });
+  }
+  discard(outboxSeq: number): Promise<void> {
+    return call('discard', { outboxSeq });
+  }
+  syncNow(): Promise<void> {
+    return call('sync_now');
+  }
+
+  openAttachment(attachment: Attachment): Promise<void> {
+    return call('open_attachment', { attachment });
+  }
+  saveAttachment(attachment: Attachment): Promise<boolean> {
+    return call('save_attachment', { attachment });
+  }
+  previewAttachment(attachment: Attachment): Promise<string> {
+    return call('preview_attachment', { attachment });
+  }
+
+  preferences(): Promise<Preferences> {
+    return call('preferences');
+  }
+  setPreferences(preferences: Preferences): Promise<void> {
+    return call('set_preferences', { preferences });
+  }
+  storageInfo(): Promise<StorageInfo> {
+    return call('storage_info');
+  }
+
+  onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
+    return listen<ClientEvent>('desk://event', (e) => handler(e.payload));
+  }
+  onFileDrop(handler: (d: FileDrop) => void): Promise<Unlisten> {
+    return listen<FileDrop>('desk://file-drop', (e) => handler(e.payload));
+  }
+  onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten> {
+    return listen<string>('desk://open-ticket', (e) => handler(e.payload));
+  }
+}
