@@ -15,5 +15,13 @@ export async function createPlatform(): Promise<Platform> {
     return new TauriPlatform();
   }
   const { MockPlatform } = await import('./mock');
-  return new MockPlatform({ autoSendMs: 1500 });
+  // In the browser preview `?as=customer` or `?as=agent` opens signed in; `&offline` starts
+  // without a connection.
+  const params = new URLSearchParams(window.location.search);
+  const as = params.get('as');
+  return new MockPlatform({
+    autoSendMs: 1500,
+    account: as === 'agent' || as === 'customer' ? as : null,
+    online: !params.has('offline'),
+  });
 }

@@ -115,6 +115,8 @@ export class MockPlatform implements Platform {
   private dropHandlers = new Set<(d: FileDrop) => void>();
   private openHandlers = new Set<(id: string) => void>();
   private readonly autoSendMs: number | null;
+  /** Seed a sending and a refused ticket when a customer first opens the sample data. */
+  private wantUnsent = true;
 
   /** Sizes of files "on disk" by path, for `attachFiles`; unknown paths get a modest size. */
   fileSizes = new Map<string, number>();
@@ -143,8 +145,8 @@ export class MockPlatform implements Platform {
       needs_sign_in: false,
     };
     this.load(sampleTickets());
+    this.wantUnsent = opts.unsent ?? true;
     if (opts.account) this.account = this.accountFor(opts.account === 'agent' ? AGENT : CUSTOMER);
-    if (opts.unsent ?? true) this.seedUnsent();
   }
 
   // --- helpers
@@ -168,6 +170,10 @@ export class MockPlatform implements Platform {
   }
 
   private accountFor(u: User): Account {
+    if (u.role === 'customer' && this.wantUnsent) {
+      this.wantUnsent = false;
+      this.seedUnsent();
+    }
     const org = ORGS.find((o) => o.id === u.organization_id) ?? null;
     return {
       key: `mock-${u.id}`,

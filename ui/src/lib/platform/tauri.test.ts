@@ -1,0 +1,92 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const invoke = vi.fn();
+const listen = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
+
+const { TauriPlatform, toDeskError } = await import('./tauri');
+
+const att = { id: 'a1', filename: 'f.png', size: 1, media_type: 'image/png', sha256: 'x' };
+const prefs = {
+  lang: 'uk',
+  notify_support_replied: true,
+  notify_ticket_resolved: true,
+  notify_new_ticket: true,
+  notify_urgent_ticket: true,
+  notify_customer_replied: true,
+  sound: true,
+};
+const query = { status: 'open', topic_id: null, organization_id: null, assignee_id: null, unassigned: false, urgent_first: false, offset: 0, limit: 200 };
+const input = { topic_id: null, subject: '', body: 'x', internal: false };
+
+describe('TauriPlatform', () => {
+  beforeEach(() => {
+    invoke.mockReset().mockResolvedValue(null);
+    listen.mockReset().mockResolvedValue(() => {});
+  });
+
+  it('calls each command by its snake_case name with camelCase arguments', async () => {
+    const p = new TauriPlatform();
+    const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
+      [() => p.resume(), 'resume', undefined],
+      [() => p.signIn('https://s', 'e@x', 'pw'), 'sign_in', { server: 'https://s', email: 'e@x', password: 'pw' }],
+      [() => p.signOut(true), 'sign_out', { discardUnsent: true }],
+      [() => p.topics(), 'topics', undefined],
+      [() => p.tickets(query), 'tickets', { query }],
+      [() => p.ticket('t1'), 'ticket', { id: 't1' }],
+      [() => p.search('дзвінки', 50), 'search', { text: 'дзвінки', limit: 50 }],
+      [() => p.organizations(), 'organizations', undefined],
+      [() => p.outbox(), 'outbox', undefined],
+      [() => p.syncState(), 'sync_state', undefined],
+      [() => p.unreadCount(), 'unread_count', undefined],
+      [() => p.draft('new-ticket'), 'draft', { key: 'new-ticket' }],
+      [() => p.saveDraft('reply:t1', input), 'save_draft', { key: 'reply:t1', input }],
+      [() => p.attachFiles('new-ticket', ['/a']), 'attach_files', { key: 'new-ticket', paths: ['/a'] }],
+      [() => p.attachBytes('new-ticket', 'a.png', new Uint8Array([1, 2, 3])), 'attach_bytes', { key: 'new-ticket', filename: 'a.png', dataBase64: 'AQID' }],
+      [() => p.removeDraftFile('new-ticket', 'f1'), 'remove_draft_file', { key: 'new-ticket', fileId: 'f1' }],
+      [() => p.discardDraft('new-ticket'), 'discard_draft', { key: 'new-ticket' }],
+      [() => p.pickFiles(), 'pick_files', undefined],
+      [() => p.submitTicketDraft(), 'submit_ticket_draft', undefined],
+      [() => p.submitReplyDraft('t1'), 'submit_reply_draft', { ticketId: 't1' }],
+      [() => p.setStatus('t1', 'resolved'), 'set_status', { ticketId: 't1', status: 'resolved' }],
+      [() => p.assign('t1', null), 'assign', { ticketId: 't1', assigneeId: null }],
+      [() => p.retry(7), 'retry', { outboxSeq: 7 }],
+      [() => p.discard(7), 'discard', { outboxSeq: 7 }],
+      [() => p.syncNow(), 'sync_now', undefined],
+      [() => p.openAttachment(att), 'open_attachment', { attachment: att }],
+      [() => p.saveAttachment(att), 'save_attachment', { attachment: att }],
+      [() => p.previewAttachment(att), 'preview_attachment', { attachment: att }],
+      [() => p.preferences(), 'preferences', undefined],
+      [() => p.setPreferences(prefs), 'set_preferences', { preferences: prefs }],
+      [() => p.storageInfo(), 'storage_info', undefined],
+    ];
+    for (const [run, cmd, args] of calls) {
+      invoke.mockClear();
+      await run();
+      expect(invoke, cmd).toHaveBeenCalledWith(cmd, args);
+    }
+  });
+
+  it('listens to the three events and hands over their payloads', async () => {
+    const p = new TauriPlatform();
+    const got: unknown[] = [];
+    await p.onEvent((e) => got.push(e));
+    await p.onFileDrop((d) => got.push(d));
+    await p.onOpenTicket((id) => got.push(id));
+    expect(listen.mock.calls.map((c) => c[0])).toEqual(['desk://event', 'desk://file-drop', 'desk://open-ticket']);
+    listen.mock.calls[0]![1]({ payload: { type: 'state' } });
+    listen.mock.calls[1]![1]({ payload: { paths: ['/a'], x: 1, y: 2 } });
+    listen.mock.calls[2]![1]({ payload: 't1' });
+    expect(got).toEqual([{ type: 'state' }, { paths: ['/a'], x: 1, y: 2 }, 't1']);
+  });
+
+  it('rejects with {code, message}', async () => {
+    invoke.mockRejectedValueOnce({ code: 'invalid_credentials', message: 'Неправильна пошта або пароль.' });
+    await expect(new TauriPlatform().signIn('s', 'e', 'p')).rejects.toEqual({
+      code: 'invalid_credentials',
+      message: 'Неправильна пошта або пароль.',
+    });
+    expect(toDeskError('boom')).toEqual({ code: 'internal', message: 'boom' });
+  });
+});
