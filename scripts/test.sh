@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 desk_setup
 
+echo "==> ui: type check and component tests"
+desk_build_ui
+(cd ui && npm run check --silent && npm test --silent)
+
 echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> cargo clippy -D warnings"

@@ -1,0 +1,44 @@
+//! Generates the Tauri context and one permission per app command, so the capability file can
+//! grant exactly the commands the UI uses and nothing else.
+
+const COMMANDS: &[&str] = &[
+    "resume",
+    "sign_in",
+    "sign_out",
+    "topics",
+    "tickets",
+    "ticket",
+    "search",
+    "organizations",
+    "outbox",
+    "sync_state",
+    "unread_count",
+    "draft",
+    "save_draft",
+    "attach_files",
+    "attach_bytes",
+    "remove_draft_file",
+    "discard_draft",
+    "pick_files",
+    "submit_ticket_draft",
+    "submit_reply_draft",
+    "set_status",
+    "assign",
+    "retry",
+    "discard",
+    "sync_now",
+    "open_attachment",
+    "save_attachment",
+    "preview_attachment",
+    "preferences",
+    "set_preferences",
+    "storage_info",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .unwrap_or_else(|e| panic!("tauri build step failed: {e}"));
+}
