@@ -6,7 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { FileDrop, Platform, Unlisten } from '../platform/platform';
 import type { ClientEvent, Preferences, Topic } from '../types/bindings';
 import { i18n, parseLang } from '../i18n/i18n.svelte';
-import { Session } from '../session/session.svelte';
+import { Session, rememberLang } from '../session/session.svelte';
 import { SyncStore } from '../sync/sync.svelte';
 import { TicketsStore } from '../tickets/tickets.svelte';
 import { DropZones } from '../files/zones';
@@ -44,6 +44,8 @@ export class DeskApp {
   prefs = $state<Preferences | null>(null);
   unread = $state(0);
   notices = $state<Notice[]>([]);
+  /** Why the last account could not be opened on start (shown on the sign-in screen). */
+  bootError = $state<string | null>(null);
   /** Asks the list on screen (or the next one shown) to focus its search box. */
   wantSearchFocus = $state(false);
 
@@ -92,7 +94,7 @@ export class DeskApp {
       const a = await this.session.resume();
       if (a) await this.enter(false);
     } catch (e) {
-      this.notify('error', errorText(e));
+      this.bootError = errorText(e);
     } finally {
       this.booted = true;
     }
@@ -120,6 +122,7 @@ export class DeskApp {
       i18n.setLang(prefs.lang);
     }
     this.prefs = prefs;
+    rememberLang(i18n.lang);
     const [state, topics] = await Promise.all([this.platform.syncState(), this.platform.topics()]);
     this.sync.set(state);
     this.topics = topics;
@@ -143,6 +146,7 @@ export class DeskApp {
     const before = this.prefs;
     this.prefs = p;
     i18n.setLang(p.lang);
+    rememberLang(i18n.lang);
     try {
       await this.platform.setPreferences(p);
     } catch (e) {

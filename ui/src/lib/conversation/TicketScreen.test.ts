@@ -176,3 +176,28 @@ describe('agent in a ticket', () => {
     expect(setStatus).toHaveBeenCalledWith(id, 'waiting_for_customer');
   });
 });
+
+describe('reply box files', () => {
+  it('attaches a pasted screenshot and a picked file to the reply draft', async () => {
+    const { platform, id } = await openTicket(1042);
+    const bytes = vi.spyOn(platform, 'attachBytes');
+    const files = vi.spyOn(platform, 'attachFiles');
+    const png = new File([new Uint8Array([1, 2, 3])], 'image.png', { type: 'image/png' });
+    await fireEvent.paste(screen.getByTestId('reply-box'), {
+      clipboardData: { items: [{ kind: 'file', type: 'image/png', getAsFile: () => png }], files: [png] },
+    });
+    await waitFor(() => expect(bytes).toHaveBeenCalledWith(`reply:${id}`, expect.stringMatching(/^screenshot-.*\.png$/), expect.any(Uint8Array)));
+    platform.nextPick = ['/home/o/лог.txt'];
+    await fireEvent.click(screen.getByTestId('reply-attach'));
+    await waitFor(() => expect(files).toHaveBeenCalledWith(`reply:${id}`, ['/home/o/лог.txt']));
+    const list = await screen.findByTestId('reply-files');
+    await waitFor(() => expect(within(list).getAllByTestId('file-item')).toHaveLength(2));
+  });
+
+  it('ignores a paste of plain text (the text goes into the box as usual)', async () => {
+    const { platform } = await openTicket(1042);
+    const bytes = vi.spyOn(platform, 'attachBytes');
+    await fireEvent.paste(screen.getByTestId('reply-box'), { clipboardData: { items: [{ kind: 'string', type: 'text/plain', getAsFile: () => null }], files: [] } });
+    expect(bytes).not.toHaveBeenCalled();
+  });
+});
