@@ -180,11 +180,11 @@ pub async fn list(
         Int(i64),
         Text(String),
     }
-    let mut sql = format!("{TICKET_SELECT} WHERE 1 = 1");
+    let mut filters = String::from("1 = 1");
     let mut args: Vec<Arg> = Vec::new();
     if v.is_staff() {
         if let Some(org) = f.organization_id {
-            sql.push_str(" AND t.organization_id = ?");
+            filters.push_str(" AND t.organization_id = ?");
             args.push(Arg::Id(org));
         }
     } else {
@@ -194,39 +194,37 @@ pub async fn list(
                 next: None,
             });
         };
-        sql.push_str(" AND t.organization_id = ?");
+        filters.push_str(" AND t.organization_id = ?");
         args.push(Arg::Id(org));
     }
-    match f.status.as_deref().map(str::trim) {
-        None | Some("") | Some("all") => {}
-        Some("open") => {
-            sql.push_str(" AND t.status IN ('new', 'in_progress', 'waiting_for_customer')")
-        }
-        Some("resolved") | Some("done") => sql.push_str(" AND t.status IN ('resolved', 'closed')"),
-        Some(s) => {
-            let st = TicketStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "unknown status filter `{s}` (use open, resolved, all or a status)"
-                ))
-            })?;
-            sql.push_str(" AND t.status = ?");
-            args.push(Arg::Text(st.as_str().to_owned()));
-        }
-    }
+    let statuses: Vec<TicketStatus> = match f.status.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => Vec::new(),
+        Some("open") => vec![
+            TicketStatus::New,
+            TicketStatus::InProgress,
+            TicketStatus::WaitingForCustomer,
+        ],
+        Some("resolved") | Some("done") => vec![TicketStatus::Resolved, TicketStatus::Closed],
+        Some(s) => vec![TicketStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown status filter `{s}` (use open, resolved, all or a status)"
+            ))
+        })?],
+    };
     if let Some(topic) = f.topic_id.as_deref().filter(|t| !t.is_empty()) {
-        sql.push_str(" AND t.topic_id = ?");
+        filters.push_str(" AND t.topic_id = ?");
         args.push(Arg::Text(topic.to_owned()));
     }
     if let Some(a) = f.assignee_id {
-        sql.push_str(" AND t.assignee_id = ?");
+        filters.push_str(" AND t.assignee_id = ?");
         args.push(Arg::Id(a));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         if let Ok(n) = q.trim_start_matches('#').parse::<i64>() {
-            sql.push_str(" AND (t.number = ? OR t.subject_fold LIKE ? ESCAPE '\\')");
+            filters.push_str(" AND (t.number = ? OR t.subject_fold LIKE ? ESCAPE '\\')");
             args.push(Arg::Int(n));
         } else {
-            sql.push_str(" AND t.subject_fold LIKE ? ESCAPE '\\'");
+            filters.push_str(" AND t.subject_fold LIKE ? ESCAPE '\\'");
         }
         let escaped = rules::fold(q)
             .replace('\\', "\\\\")
@@ -235,20 +233,50 @@ pub async fn list(
         args.push(Arg::Text(format!("%{escaped}%")));
     }
     if let Some(before) = f.before {
-        sql.push_str(" AND t.number < ?");
+        filters.push_str(" AND t.number < ?");
         args.push(Arg::Int(before));
     }
     let limit = f.limit.unwrap_or(50).clamp(1, limits::TICKETS_PAGE_MAX);
-    sql.push_str(" ORDER BY t.number DESC LIMIT ?");
-    args.push(Arg::Int(i64::from(limit) + 1));
+    let fetch = i64::from(limit) + 1;
 
+    // One branch per status, each walking a (…, status, number) index newest first and stopping
+    // at the page size; the branches are merged. The cost stays that of one page however many
+    // tickets are stored and however the statuses are distributed.
+    let branch = |status: Option<&str>| match status {
+        Some(_) => format!(
+            "SELECT * FROM ({TICKET_SELECT} WHERE {filters} AND t.status = ? ORDER BY t.number DESC LIMIT ?)"
+        ),
+        None => format!(
+            "SELECT * FROM ({TICKET_SELECT} WHERE {filters} ORDER BY t.number DESC LIMIT ?)"
+        ),
+    };
+    let sql = if statuses.is_empty() {
+        branch(None)
+    } else {
+        let parts: Vec<String> = statuses.iter().map(|s| branch(Some(s.as_str()))).collect();
+        format!("{} ORDER BY number DESC LIMIT ?", parts.join(" UNION ALL "))
+    };
     let mut query = sqlx::query_as::<_, TicketRow>(AssertSqlSafe(sql));
-    for a in args {
-        query = match a {
-            Arg::Id(id) => query.bind(id),
-            Arg::Int(n) => query.bind(n),
-            Arg::Text(s) => query.bind(s),
-        };
+    fn bind_all<'q>(
+        mut q: sqlx::query::QueryAs<'q, sqlx::Sqlite, TicketRow, sqlx::sqlite::SqliteArguments>,
+        args: &[Arg],
+    ) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, TicketRow, sqlx::sqlite::SqliteArguments> {
+        for a in args {
+            q = match a {
+                Arg::Id(id) => q.bind(*id),
+                Arg::Int(n) => q.bind(*n),
+                Arg::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }
+    if statuses.is_empty() {
+        query = bind_all(query, &args).bind(fetch);
+    } else {
+        for s in &statuses {
+            query = bind_all(query, &args).bind(s.as_str()).bind(fetch);
+        }
+        query = query.bind(fetch);
     }
     let mut rows = query.fetch_all(conn).await?;
     let more = rows.len() > limit as usize;
@@ -289,17 +317,38 @@ async fn claim_attachments(
     Ok(())
 }
 
+/// What creating a ticket needs to know, read in one round trip (the writer is the bottleneck
+/// under load: every statement saved shortens each batch before its fsync).
+#[derive(sqlx::FromRow)]
+struct CreateFacts {
+    requester: Option<Uuid>,
+    topic_urgent: Option<bool>,
+    topic_active: Option<bool>,
+    organization_name: Option<String>,
+    next_number: i64,
+    my_name: Option<String>,
+}
+
 pub async fn create_ticket(
     ctx: &mut WriteCtx,
     v: Viewer,
     t: NewTicket,
 ) -> StoreResult<(Ticket, Created)> {
-    let existing: Option<(Uuid, Uuid)> =
-        sqlx::query_as("SELECT requester_id, organization_id FROM tickets WHERE id = ?")
-            .bind(t.id)
-            .fetch_optional(&mut ctx.conn)
-            .await?;
-    if let Some((requester, _)) = existing {
+    let facts: CreateFacts = sqlx::query_as(
+        "SELECT (SELECT requester_id FROM tickets WHERE id = ?1) AS requester, \
+                (SELECT urgent FROM topics WHERE id = ?2) AS topic_urgent, \
+                (SELECT active FROM topics WHERE id = ?2) AS topic_active, \
+                (SELECT name FROM organizations WHERE id = ?3) AS organization_name, \
+                (SELECT COALESCE(MAX(number), 0) + 1 FROM tickets) AS next_number, \
+                (SELECT name FROM users WHERE id = ?4) AS my_name",
+    )
+    .bind(t.id)
+    .bind(&t.topic_id)
+    .bind(t.organization_id)
+    .bind(v.user_id)
+    .fetch_one(&mut ctx.conn)
+    .await?;
+    if let Some(requester) = facts.requester {
         if requester != v.user_id {
             return Err(ApiError::id_conflict());
         }
@@ -308,31 +357,20 @@ pub async fn create_ticket(
             .ok_or_else(ApiError::id_conflict)?;
         return Ok((found, Created::Existing));
     }
-    let topic: Option<(bool, bool)> =
-        sqlx::query_as("SELECT urgent, active FROM topics WHERE id = ?")
-            .bind(&t.topic_id)
-            .fetch_optional(&mut ctx.conn)
-            .await?;
-    let urgent = match topic {
-        Some((urgent, true)) => urgent,
+    let urgent = match (facts.topic_urgent, facts.topic_active) {
+        (Some(urgent), Some(true)) => urgent,
         _ => return Err(ApiError::unknown_topic(&t.topic_id)),
     };
-    let org_known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
-        .bind(t.organization_id)
-        .fetch_optional(&mut ctx.conn)
-        .await?;
-    if org_known.is_none() {
+    let Some(organization_name) = facts.organization_name else {
         return Err(ApiError::not_found("Організацію", "Organization"));
-    }
+    };
     let now = t.created_at_ms.unwrap_or_else(now_ms);
-    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")
-        .fetch_one(&mut ctx.conn)
-        .await?;
+    let number = facts.next_number;
     sqlx::query(
         "INSERT INTO tickets (id, number, subject, subject_fold, topic_id, urgent, status, \
          organization_id, requester_id, assignee_id, created_at, updated_at, resolved_at, \
          last_message_at, message_count) \
-         VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, NULL, ?, ?, NULL, ?, 1)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, NULL, ?9, ?9, NULL, ?9, 1)",
     )
     .bind(t.id)
     .bind(number)
@@ -343,8 +381,6 @@ pub async fn create_ticket(
     .bind(t.organization_id)
     .bind(v.user_id)
     .bind(now)
-    .bind(now)
-    .bind(now)
     .execute(&mut ctx.conn)
     .await?;
     let message_id = Uuid::now_v7();
@@ -353,26 +389,65 @@ pub async fn create_ticket(
     )
     .await?;
     claim_attachments(ctx, &v, message_id, &t.attachment_ids).await?;
-    record_change(
+    record_changes(
         ctx,
-        KIND_TICKET,
-        t.id.as_bytes(),
+        &[(KIND_TICKET, t.id), (KIND_MESSAGE, message_id)],
         Some(t.organization_id),
         false,
     )
     .await?;
-    record_change(
-        ctx,
-        KIND_MESSAGE,
-        message_id.as_bytes(),
-        Some(t.organization_id),
-        false,
-    )
-    .await?;
-    let created = ticket(&mut ctx.conn, &v, t.id)
-        .await?
-        .ok_or_else(|| ApiError::internal("ticket vanished inside its own transaction"))?;
+    let at = super::rows::ts(now);
+    let created = Ticket {
+        id: t.id,
+        number,
+        subject: t.subject,
+        topic_id: t.topic_id,
+        urgent,
+        status: TicketStatus::New,
+        organization_id: t.organization_id,
+        organization_name,
+        requester: desk_domain::PersonRef {
+            id: v.user_id,
+            name: facts.my_name.unwrap_or_default(),
+            role: v.role,
+        },
+        assignee: None,
+        created_at: at,
+        updated_at: at,
+        resolved_at: None,
+        last_message_at: at,
+        message_count: 1,
+    };
     Ok((created, Created::New))
+}
+
+/// Moves several entities of one scope to the head of the change log in one statement; one
+/// poke (the newest seq) covers them all.
+async fn record_changes(
+    ctx: &mut WriteCtx,
+    entities: &[(&'static str, Uuid)],
+    organization_id: Option<Uuid>,
+    staff_only: bool,
+) -> StoreResult<()> {
+    let values = vec!["(?, ?, ?, ?)"; entities.len()].join(", ");
+    let sql = format!(
+        "INSERT OR REPLACE INTO changes (kind, entity_id, organization_id, staff_only) VALUES {values}"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (kind, id) in entities {
+        q = q
+            .bind(*kind)
+            .bind(id.as_bytes().to_vec())
+            .bind(organization_id)
+            .bind(staff_only);
+    }
+    let seq = q.execute(&mut ctx.conn).await?.last_insert_rowid();
+    ctx.notes.push(ChangeNote {
+        seq,
+        organization_id,
+        staff_only,
+    });
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
