@@ -166,14 +166,14 @@ impl ApiError {
     }
 
     pub fn payload_too_large(limit: u64) -> Self {
-        let mib = limit / (1024 * 1024);
+        let (uk, en) = size_text(limit);
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
             format!(
-                "Файл завеликий: можна щонайбільше {mib} МБ. Стисніть його або надішліть частинами."
+                "Файл завеликий: можна щонайбільше {uk}. Стисніть його або надішліть частинами."
             ),
-            format!("The file is too large: at most {mib} MiB. Compress it or send it in parts."),
+            format!("The file is too large: at most {en}. Compress it or send it in parts."),
         )
     }
 
@@ -215,6 +215,32 @@ impl ApiError {
         e.cause = Some(cause.to_string());
         e
     }
+}
+
+/// A byte count as people read it, in Ukrainian and English: in the largest unit it reaches, so a
+/// limit under 1 MiB does not read "0 MiB"; rounded down to one decimal, so a limit is never
+/// stated larger than it is.
+pub fn size_text(bytes: u64) -> (String, String) {
+    const UNITS: [(u64, &str, &str); 3] = [
+        (1 << 30, "ГБ", "GiB"),
+        (1 << 20, "МБ", "MiB"),
+        (1 << 10, "КБ", "KiB"),
+    ];
+    for (unit, uk, en) in UNITS {
+        if bytes >= unit {
+            let tenths = u128::from(bytes) * 10 / u128::from(unit);
+            let (whole, frac) = (tenths / 10, tenths % 10);
+            return if frac == 0 {
+                (format!("{whole} {uk}"), format!("{whole} {en}"))
+            } else {
+                (
+                    format!("{whole},{frac} {uk}"),
+                    format!("{whole}.{frac} {en}"),
+                )
+            };
+        }
+    }
+    (format!("{bytes} байт"), format!("{bytes} bytes"))
 }
 
 pub fn status_uk(s: TicketStatus) -> &'static str {
@@ -287,4 +313,22 @@ pub fn lang(headers: &HeaderMap) -> &'static str {
         }
     }
     "uk"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_right_and_never_overstate() {
+        let s = |n: u64| size_text(n).1;
+        assert_eq!(s(200 * 1024 * 1024), "200 MiB");
+        assert_eq!(s(1024 * 1024), "1 MiB");
+        assert_eq!(s(100 * 1024), "100 KiB");
+        assert_eq!(s(3 * 512 * 1024), "1.5 MiB");
+        assert_eq!(s(200 * 1024 * 1024 - 1), "199.9 MiB");
+        assert_eq!(s(512), "512 bytes");
+        assert_eq!(s(u64::MAX), "17179869183.9 GiB");
+        assert_eq!(size_text(3 * 512 * 1024).0, "1,5 МБ");
+    }
 }
