@@ -23,14 +23,22 @@ pub async fn resume(app: AppHandle, shell: S<'_>) -> R<Option<Account>> {
     if let Some(d) = shell.desk.read().await.as_ref() {
         return Ok(Some(d.account().clone()));
     }
-    let Some(desk) = Desk::resume(shell.config.clone()).await? else { return Ok(None) };
+    let Some(desk) = Desk::resume(shell.config.clone()).await? else {
+        return Ok(None);
+    };
     let account = desk.account().clone();
     shell.set(&app, desk).await;
     Ok(Some(account))
 }
 
 #[tauri::command]
-pub async fn sign_in(app: AppHandle, shell: S<'_>, server: String, email: String, password: String) -> R<Account> {
+pub async fn sign_in(
+    app: AppHandle,
+    shell: S<'_>,
+    server: String,
+    email: String,
+    password: String,
+) -> R<Account> {
     let desk = Desk::sign_in(shell.config.clone(), &server, &email, &password).await?;
     let account = desk.account().clone();
     shell.set(&app, desk).await;
@@ -40,7 +48,9 @@ pub async fn sign_in(app: AppHandle, shell: S<'_>, server: String, email: String
 #[tauri::command]
 pub async fn sign_out(shell: S<'_>, discard_unsent: bool) -> R<()> {
     let mut slot = shell.desk.write().await;
-    let Some(desk) = slot.take() else { return Ok(()) };
+    let Some(desk) = slot.take() else {
+        return Ok(());
+    };
     match desk.clone().sign_out(discard_unsent).await {
         Ok(()) => Ok(()),
         Err(e) => {
@@ -111,11 +121,25 @@ pub async fn attach_files(shell: S<'_>, key: String, paths: Vec<PathBuf>) -> R<V
 }
 
 #[tauri::command]
-pub async fn attach_bytes(shell: S<'_>, key: String, filename: String, data_base64: String) -> R<LocalFile> {
+pub async fn attach_bytes(
+    shell: S<'_>,
+    key: String,
+    filename: String,
+    data_base64: String,
+) -> R<LocalFile> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data_base64.as_bytes())
-        .map_err(|e| Error::invalid(&format!("Вставлені дані пошкоджені ({e})."), &format!("The pasted data is damaged ({e}).")))?;
-    shell.desk().await?.attach_bytes_to_draft(&key, &filename, &bytes).await
+        .map_err(|e| {
+            Error::invalid(
+                &format!("Вставлені дані пошкоджені ({e})."),
+                &format!("The pasted data is damaged ({e})."),
+            )
+        })?;
+    shell
+        .desk()
+        .await?
+        .attach_bytes_to_draft(&key, &filename, &bytes)
+        .await
 }
 
 #[tauri::command]
@@ -130,8 +154,14 @@ pub async fn discard_draft(shell: S<'_>, key: String) -> R<()> {
 
 #[tauri::command]
 pub async fn pick_files() -> R<Vec<String>> {
-    let files = rfd::AsyncFileDialog::new().pick_files().await.unwrap_or_default();
-    Ok(files.iter().map(|f| f.path().to_string_lossy().into_owned()).collect())
+    let files = rfd::AsyncFileDialog::new()
+        .pick_files()
+        .await
+        .unwrap_or_default();
+    Ok(files
+        .iter()
+        .map(|f| f.path().to_string_lossy().into_owned())
+        .collect())
 }
 
 #[tauri::command]
@@ -194,10 +224,16 @@ pub async fn open_attachment(shell: S<'_>, attachment: Attachment) -> R<()> {
 #[tauri::command]
 pub async fn save_attachment(shell: S<'_>, attachment: Attachment) -> R<bool> {
     let path = shell.desk().await?.attachment_file(&attachment).await?;
-    let Some(dest) = rfd::AsyncFileDialog::new().set_file_name(&attachment.filename).save_file().await else {
+    let Some(dest) = rfd::AsyncFileDialog::new()
+        .set_file_name(&attachment.filename)
+        .save_file()
+        .await
+    else {
         return Ok(false);
     };
-    tokio::fs::copy(&path, dest.path()).await.map_err(Error::storage)?;
+    tokio::fs::copy(&path, dest.path())
+        .await
+        .map_err(Error::storage)?;
     Ok(true)
 }
 
@@ -206,7 +242,10 @@ const PREVIEW_MAX: u64 = 20 * 1024 * 1024;
 #[tauri::command]
 pub async fn preview_attachment(shell: S<'_>, attachment: Attachment) -> R<String> {
     if !attachment.media_type.starts_with("image/") || attachment.size > PREVIEW_MAX {
-        return Err(Error::invalid("Для цього файлу немає попереднього перегляду.", "This file has no preview."));
+        return Err(Error::invalid(
+            "Для цього файлу немає попереднього перегляду.",
+            "This file has no preview.",
+        ));
     }
     let path = shell.desk().await?.attachment_file(&attachment).await?;
     let bytes = tokio::fs::read(&path).await.map_err(Error::storage)?;

@@ -16,16 +16,23 @@ pub struct KeyringTokenStore {
 impl KeyringTokenStore {
     pub fn new(dir: PathBuf) -> Self {
         let file_only = std::env::var("DESK_TOKEN_STORE").is_ok_and(|v| v == "file");
-        Self { fallback: FileTokenStore::new(dir), file_only }
+        Self {
+            fallback: FileTokenStore::new(dir),
+            file_only,
+        }
     }
 }
 
 /// Runs a keyring call on its own thread: the Secret Service client blocks on D-Bus and must
 /// not run on the async runtime's threads.
-fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> keyring::Result<T> + Send + 'static) -> keyring::Result<T> {
-    std::thread::spawn(f)
-        .join()
-        .unwrap_or_else(|_| Err(keyring::Error::PlatformFailure("keyring thread panicked".into())))
+fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> keyring::Result<T> + Send + 'static,
+) -> keyring::Result<T> {
+    std::thread::spawn(f).join().unwrap_or_else(|_| {
+        Err(keyring::Error::PlatformFailure(
+            "keyring thread panicked".into(),
+        ))
+    })
 }
 
 impl TokenStore for KeyringTokenStore {
@@ -50,7 +57,9 @@ impl TokenStore for KeyringTokenStore {
                     let _ = self.fallback.delete(account);
                     return Ok(());
                 }
-                Err(e) => tracing::info!(error = %e, "no keyring; keeping the token in a 0600 file"),
+                Err(e) => {
+                    tracing::info!(error = %e, "no keyring; keeping the token in a 0600 file")
+                }
             }
         }
         self.fallback.save(account, token)

@@ -36,7 +36,11 @@ struct FileDrop {
 impl Shell {
     /// The signed-in account, or the error the UI shows as "sign in again".
     pub async fn desk(&self) -> Result<Desk, desk_client::Error> {
-        self.desk.read().await.clone().ok_or_else(desk_client::Error::not_signed_in)
+        self.desk
+            .read()
+            .await
+            .clone()
+            .ok_or_else(desk_client::Error::not_signed_in)
     }
 
     /// Makes `desk` the current account and forwards its events to the window.
@@ -47,7 +51,12 @@ impl Shell {
             old.close().await;
         }
         let app = app.clone();
-        let _ = app.emit(EVENT, ClientEvent::State { state: state.borrow().clone() });
+        let _ = app.emit(
+            EVENT,
+            ClientEvent::State {
+                state: state.borrow().clone(),
+            },
+        );
         tokio::spawn(async move {
             refresh_unread(&app, &desk).await;
             loop {
@@ -58,7 +67,11 @@ impl Shell {
                 };
                 if let ClientEvent::Notify { notification } = &ev {
                     let prefs = desk.preferences();
-                    let open = if prefs.lang.starts_with("en") { "Open" } else { "Відкрити" };
+                    let open = if prefs.lang.starts_with("en") {
+                        "Open"
+                    } else {
+                        "Відкрити"
+                    };
                     notify::show(&app, notification.clone(), prefs.sound, open);
                 }
                 if matches!(ev, ClientEvent::ModelsChanged { .. }) {
@@ -74,7 +87,11 @@ impl Shell {
 async fn refresh_unread(app: &AppHandle, desk: &Desk) {
     let n = desk.unread_count().await.unwrap_or(0);
     let en = desk.preferences().lang.starts_with("en");
-    let title = if n > 0 { format!("Desk ({n})") } else { "Desk".to_owned() };
+    let title = if n > 0 {
+        format!("Desk ({n})")
+    } else {
+        "Desk".to_owned()
+    };
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.set_title(&title);
     }
@@ -124,7 +141,9 @@ fn data_dir(app: &AppHandle) -> std::path::PathBuf {
     if let Some(d) = std::env::var_os("DESK_APP_DATA_DIR") {
         return d.into();
     }
-    app.path().app_data_dir().unwrap_or_else(|_| std::path::PathBuf::from("desk-data"))
+    app.path()
+        .app_data_dir()
+        .unwrap_or_else(|_| std::path::PathBuf::from("desk-data"))
 }
 
 pub fn run() {
@@ -137,7 +156,9 @@ pub fn run() {
         .try_init();
 
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main(app)
+        }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let handle = app.handle().clone();
@@ -145,7 +166,11 @@ pub fn run() {
             std::fs::create_dir_all(&dir)?;
             let tokens = Arc::new(keyring::KeyringTokenStore::new(dir.join("tokens")));
             let config = desk_client::Config::new(dir, tokens);
-            let shell = Arc::new(Shell { config, desk: RwLock::new(None), tray: std::sync::Mutex::new(None) });
+            let shell = Arc::new(Shell {
+                config,
+                desk: RwLock::new(None),
+                tray: std::sync::Mutex::new(None),
+            });
             app.manage(shell.clone());
             match tray(&handle) {
                 Ok(t) => {
@@ -160,9 +185,15 @@ pub fn run() {
                 let h = handle.clone();
                 w.on_window_event(move |e| {
                     if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, position }) = e {
-                        let scale = h.get_webview_window("main").and_then(|w| w.scale_factor().ok()).unwrap_or(1.0);
+                        let scale = h
+                            .get_webview_window("main")
+                            .and_then(|w| w.scale_factor().ok())
+                            .unwrap_or(1.0);
                         let drop = FileDrop {
-                            paths: paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+                            paths: paths
+                                .iter()
+                                .map(|p| p.to_string_lossy().into_owned())
+                                .collect(),
                             x: position.x / scale,
                             y: position.y / scale,
                         };

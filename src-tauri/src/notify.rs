@@ -18,9 +18,21 @@ pub fn show(app: &AppHandle, n: Notification, sound: bool, open_label: &str) {
             .body(&n.body)
             .icon("mail-message-new")
             .action("default", &open_label)
-            .hint(Hint::Category(if n.critical { "im.error".into() } else { "im.received".into() }))
-            .urgency(if n.critical { Urgency::Critical } else { Urgency::Normal })
-            .timeout(if n.critical { Timeout::Never } else { Timeout::Default });
+            .hint(Hint::Category(if n.critical {
+                "im.error".into()
+            } else {
+                "im.received".into()
+            }))
+            .urgency(if n.critical {
+                Urgency::Critical
+            } else {
+                Urgency::Normal
+            })
+            .timeout(if n.critical {
+                Timeout::Never
+            } else {
+                Timeout::Default
+            });
         if sound {
             note.hint(Hint::SoundName("message-new-instant".into()));
         } else {
