@@ -7,7 +7,7 @@ set -euo pipefail
 # loopback. The desktop app (Tauri) needs WebKitGTK and friends; its end-to-end tests need an X
 # server (Xvfb), a session bus and a notification daemon (dunst), and WebKitWebDriver.
 DESK_DEBIAN_PACKAGES=(
-  build-essential pkg-config curl ca-certificates file
+  build-essential pkg-config curl ca-certificates file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 dunst imagemagick
 )

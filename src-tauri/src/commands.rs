@@ -23,12 +23,29 @@ pub async fn resume(app: AppHandle, shell: S<'_>) -> R<Option<Account>> {
     if let Some(d) = shell.desk.read().await.as_ref() {
         return Ok(Some(d.account().clone()));
     }
-    let Some(desk) = Desk::resume(shell.config.clone()).await? else {
-        return Ok(None);
+    let desk = match Desk::resume(shell.config.clone()).await? {
+        Some(d) => d,
+        None => match demo_sign_in() {
+            // The demo command opens the app signed in to its sample server.
+            Some((server, email, password)) => {
+                Desk::sign_in(shell.config.clone(), &server, &email, &password).await?
+            }
+            None => return Ok(None),
+        },
     };
     let account = desk.account().clone();
     shell.set(&app, desk).await;
     Ok(Some(account))
+}
+
+/// `DESK_SIGN_IN_SERVER`, `DESK_SIGN_IN_EMAIL`, `DESK_SIGN_IN_PASSWORD`: set by scripts/demo.sh.
+fn demo_sign_in() -> Option<(String, String, String)> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Some((
+        var("DESK_SIGN_IN_SERVER")?,
+        var("DESK_SIGN_IN_EMAIL")?,
+        var("DESK_SIGN_IN_PASSWORD")?,
+    ))
 }
 
 #[tauri::command]
