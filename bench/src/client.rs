@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use desk_domain::{
-    ChangesPage, CreateMessage, CreateTicket, LoginRequest, LoginResponse, Ticket, TicketPage,
+    ChangesPage, CreateMessage, CreateTicket, LoginRequest, LoginResponse, Message, Ticket,
+    TicketPage,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -130,16 +131,27 @@ impl Api {
     }
 
     pub async fn reply(&self, s: &Session, ticket: Uuid, body: &str) -> anyhow::Result<()> {
+        self.add_message(s, ticket, Uuid::now_v7(), body.to_owned())
+            .await
+            .map(|_| ())
+    }
+
+    /// Posts message `id` on `ticket`; answers the server's copy (it is committed by then).
+    pub async fn add_message(
+        &self,
+        s: &Session,
+        ticket: Uuid,
+        id: Uuid,
+        body: String,
+    ) -> anyhow::Result<Message> {
         let req = CreateMessage {
-            id: Uuid::now_v7(),
-            body: body.to_owned(),
+            id,
+            body,
             internal: false,
             attachment_ids: Vec::new(),
         };
-        let _: serde_json::Value = self
-            .post_json(Some(s), &format!("/api/v1/tickets/{ticket}/messages"), &req)
-            .await?;
-        Ok(())
+        self.post_json(Some(s), &format!("/api/v1/tickets/{ticket}/messages"), &req)
+            .await
     }
 
     /// Every ticket `s` can see, paged newest first.

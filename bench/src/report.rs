@@ -124,7 +124,12 @@ impl Report {
 
     pub fn print(&self) {
         println!();
-        println!("== desk-server benchmark: {} ==", self.scenario);
+        let subject = if self.scenario.starts_with("client") {
+            "desk-client"
+        } else {
+            "desk-server"
+        };
+        println!("== {subject} benchmark: {} ==", self.scenario);
         let w = self
             .figures
             .iter()

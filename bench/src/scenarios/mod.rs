@@ -1,7 +1,14 @@
 //! The scenarios, their sizes, and the helpers they share: filing tickets under load and timing
-//! one GET repeated sequentially.
+//! one GET repeated sequentially. `create`, `read` and `upload` measure the server;
+//! `client_*` measure the client core (desk-client) against it and on its own.
 
+pub mod client_incremental;
+pub mod client_push;
+pub mod client_search;
+pub mod client_sync;
+mod corpus;
 pub mod create;
+mod device;
 pub mod read;
 pub mod upload;
 
@@ -40,6 +47,33 @@ pub struct Sizes {
     /// Size of the uploaded file, in MiB.
     #[arg(long, default_value_t = 1024)]
     pub upload_mib: u64,
+    /// Tickets on the server for `client-sync`.
+    #[arg(long, default_value_t = 10_000)]
+    pub sync_tickets: usize,
+    /// Messages on the server for `client-sync`, the tickets' first messages included.
+    #[arg(long, default_value_t = 100_000)]
+    pub sync_messages: usize,
+    /// Tickets cached for the small half of `client-incremental`.
+    #[arg(long, default_value_t = 1_000)]
+    pub cached_small: usize,
+    /// Tickets cached for the big half of `client-incremental`.
+    #[arg(long, default_value_t = 100_000)]
+    pub cached_big: usize,
+    /// Timed rounds of the in-memory 10-change apply in `client-incremental`.
+    #[arg(long, default_value_t = 1_000)]
+    pub incremental_reps: usize,
+    /// Timed rounds of the end-to-end 10-change pull in `client-incremental`.
+    #[arg(long, default_value_t = 300)]
+    pub incremental_pulls: usize,
+    /// Messages cached for `client-search`.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub search_messages: usize,
+    /// Timed searches per query in `client-search`.
+    #[arg(long, default_value_t = 200)]
+    pub searches: usize,
+    /// Replies timed in `client-push`.
+    #[arg(long, default_value_t = 200)]
+    pub push_samples: usize,
 }
 
 /// No load phase runs longer than this; a phase that would is cut short and says so.
