@@ -259,18 +259,21 @@ impl Cache {
                 .execute(&mut *tx)
                 .await?;
             }
-            // What I wrote myself is read.
-            let mine: Vec<(Uuid, i64)> = messages
-                .iter()
-                .filter(|m| m.author.id == me)
-                .map(|m| (m.ticket_id, ms(&m.created_at)))
-                .collect();
-            for (ticket, at) in mine {
+            // What I wrote myself is read: one statement for the whole page.
+            let mut mine: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
+            for m in messages.iter().filter(|m| m.author.id == me) {
+                let at = mine.entry(m.ticket_id).or_insert(0);
+                *at = (*at).max(ms(&m.created_at));
+            }
+            if !mine.is_empty() {
+                let pairs: Vec<(Uuid, i64)> = mine.into_iter().collect();
                 sqlx::query(
-                    "UPDATE tickets SET read_at = MAX(COALESCE(read_at, 0), ?2) WHERE id = ?1",
+                    "UPDATE tickets SET read_at = MAX(COALESCE(tickets.read_at, 0), m.at) \
+                     FROM (SELECT json_extract(value, '$[0]') AS tid, json_extract(value, '$[1]') AS at \
+                           FROM json_each(?1)) AS m \
+                     WHERE tickets.id = m.tid",
                 )
-                .bind(ticket.to_string())
-                .bind(at)
+                .bind(serde_json::to_string(&pairs)?)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -541,8 +544,24 @@ impl Cache {
     /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. Ranking (bm25) runs over
     /// the newest 2,000 matches of each kind, so very common words stay fast.
     pub async fn search(&self, text: &str, limit: u32) -> anyhow::Result<Vec<SearchHit>> {
+        // A ticket number (`1042` or `#1042`) finds that ticket first.
+        let mut hits = Vec::new();
+        if let Ok(n) = text.trim().trim_start_matches('#').parse::<i64>() {
+            let row = sqlx::query(
+                "SELECT data, provisional, (read_at IS NULL OR read_at < last_message_at) AS unread \
+                 FROM tickets WHERE number = ?1 AND number > 0",
+            )
+            .bind(n)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(r) = row {
+                let ticket = Self::cached_ticket(&r)?;
+                let snippet = format!("#{n} {}", ticket.ticket.subject);
+                hits.push(SearchHit { ticket, snippet });
+            }
+        }
         let Some(query) = fts_query(text) else {
-            return Ok(Vec::new());
+            return Ok(hits);
         };
         let rows = sqlx::query(
             "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score, \
@@ -562,14 +581,19 @@ impl Cache {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SearchHit {
-                    ticket: Self::cached_ticket(r)?,
-                    snippet: r.try_get("snip")?,
-                })
-            })
-            .collect()
+        for r in &rows {
+            let hit = SearchHit {
+                ticket: Self::cached_ticket(r)?,
+                snippet: r.try_get("snip")?,
+            };
+            if !hits
+                .iter()
+                .any(|h: &SearchHit| h.ticket.ticket.id == hit.ticket.ticket.id)
+            {
+                hits.push(hit);
+            }
+        }
+        Ok(hits)
     }
 
     /// Where a verified download of `attachment` is, if any.

@@ -187,6 +187,11 @@ async fn search_finds_ukrainian_and_english_by_prefix_any_case() {
         desk.search("\"*) OR (", 10).await.unwrap().is_empty(),
         "syntax is text, not an error"
     );
+    assert_eq!(
+        ids(desk.search(&format!("#{}", b.number), 10).await.unwrap())[0],
+        b.id,
+        "a ticket number finds it"
+    );
     let hits = desk.search("карт", 10).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert!(hits[0].snippet.contains('['), "the snippet marks the hit");

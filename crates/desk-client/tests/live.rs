@@ -69,6 +69,14 @@ async fn two_devices_of_one_organisation_converge() {
     alice.set_status(u, TicketStatus::Resolved).await.unwrap();
     idle(&alice).await;
     idle(&alan).await;
+    // Alan's own reply is the last word on `t` and he has not opened it: still not unread.
+    let mine = alan.tickets(&TicketQuery::default()).await.unwrap();
+    assert_eq!(
+        mine.iter()
+            .find(|i| i.cached.ticket.id == t)
+            .map(|i| i.cached.unread),
+        Some(false)
+    );
     until(
         "both devices hold the same tickets and conversation",
         || {

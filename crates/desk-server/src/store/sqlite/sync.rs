@@ -19,9 +19,6 @@ struct LogRow {
     entity_id: Vec<u8>,
 }
 
-const VISIBLE_TO_CUSTOMER: &str =
-    "staff_only = 0 AND (organization_id = ? OR organization_id IS NULL)";
-
 pub async fn changes(
     pool: &SqlitePool,
     v: &Viewer,
@@ -52,15 +49,24 @@ async fn changes_in_snapshot(
         .fetch_all(&mut *conn)
         .await?
     } else {
-        let sql = format!(
-            "SELECT seq, kind, entity_id FROM changes WHERE seq > ? AND {VISIBLE_TO_CUSTOMER} ORDER BY seq LIMIT ?"
-        );
-        sqlx::query_as(AssertSqlSafe(sql))
-            .bind(after)
-            .bind(v.organization_id)
-            .bind(fetch)
-            .fetch_all(&mut *conn)
-            .await?
+        // Two index walks from the cursor — the organisation's changes and the global ones —
+        // each stopping at the page size, merged. A single `org = ? OR org IS NULL` made SQLite
+        // collect and sort every remaining change for each page, so a long first sync cost
+        // quadratic time.
+        sqlx::query_as(
+            "SELECT seq, kind, entity_id FROM ( \
+               SELECT * FROM (SELECT seq, kind, entity_id FROM changes \
+                 WHERE organization_id = ?2 AND seq > ?1 AND staff_only = 0 ORDER BY seq LIMIT ?3) \
+               UNION ALL \
+               SELECT * FROM (SELECT seq, kind, entity_id FROM changes \
+                 WHERE organization_id IS NULL AND seq > ?1 ORDER BY seq LIMIT ?3)) \
+             ORDER BY seq LIMIT ?3",
+        )
+        .bind(after)
+        .bind(v.organization_id)
+        .bind(fetch)
+        .fetch_all(&mut *conn)
+        .await?
     };
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
