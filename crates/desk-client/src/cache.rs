@@ -542,7 +542,8 @@ impl Cache {
 
     /// Tickets whose subject or messages match `text`, best first. Every word matches as a
     /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. Ranking (bm25) runs over
-    /// the newest 2,000 matches of each kind, so very common words stay fast.
+    /// the newest 300 matches of each kind, and snippets are cut only for the hits returned, so
+    /// very common words stay fast.
     pub async fn search(&self, text: &str, limit: u32) -> anyhow::Result<Vec<SearchHit>> {
         // A ticket number (`1042` or `#1042`) finds that ticket first.
         let mut hits = Vec::new();
@@ -564,27 +565,34 @@ impl Cache {
             return Ok(hits);
         };
         let rows = sqlx::query(
-            "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score, \
-                          snippet(messages_fts, 0, '[', ']', '…', 12) AS snip \
-                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 2000), \
-                  s AS (SELECT rowid AS r, bm25(tickets_fts) AS score, \
-                          snippet(tickets_fts, 0, '[', ']', '…', 12) AS snip \
-                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 2000), \
-                  hits AS (SELECT msg.ticket_id AS tid, m.score AS score, m.snip AS snip FROM m JOIN messages msg ON msg.rowid = m.r \
+            "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score \
+                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 300), \
+                  s AS (SELECT rowid AS r, bm25(tickets_fts) AS score \
+                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 300), \
+                  hits AS (SELECT msg.ticket_id AS tid, m.score AS score, msg.rowid AS src, 0 AS is_subject \
+                           FROM m JOIN messages msg ON msg.rowid = m.r \
                            UNION ALL \
-                           SELECT t.id, s.score * 2, s.snip FROM s JOIN tickets t ON t.rowid = s.r), \
-                  best AS (SELECT tid, MIN(score) AS score, snip FROM hits GROUP BY tid ORDER BY score LIMIT ?2) \
-             SELECT t.data, t.provisional, (t.read_at IS NULL OR t.read_at < t.last_message_at) AS unread, best.snip \
+                           SELECT t.id, s.score * 2, t.rowid, 1 FROM s JOIN tickets t ON t.rowid = s.r), \
+                  best AS (SELECT tid, MIN(score) AS score, src, is_subject FROM hits GROUP BY tid ORDER BY score LIMIT ?2) \
+             SELECT t.data, t.provisional, (t.read_at IS NULL OR t.read_at < t.last_message_at) AS unread, \
+                    CASE WHEN best.is_subject = 1 THEN t.subject \
+                         ELSE (SELECT json_extract(data, '$.body') FROM messages WHERE rowid = best.src) END AS snip \
              FROM best JOIN tickets t ON t.id = best.tid ORDER BY best.score",
         )
         .bind(query)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
+        let words: Vec<Vec<char>> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
         for r in &rows {
+            let source: String = r.try_get("snip")?;
             let hit = SearchHit {
                 ticket: Self::cached_ticket(r)?,
-                snippet: r.try_get("snip")?,
+                snippet: snippet(&source, &words),
             };
             if !hits
                 .iter()
@@ -635,6 +643,56 @@ impl Cache {
     }
 }
 
+/// The part of `text` around the first word starting with one of `words` (lowercased), that
+/// word between `[` and `]`; the text's start when none is found (a diacritics-only match).
+pub fn snippet(text: &str, words: &[Vec<char>]) -> String {
+    let chars: Vec<char> = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect();
+    let lower: Vec<char> = chars
+        .iter()
+        .map(|c| c.to_lowercase().next().unwrap_or(*c))
+        .collect();
+    let found = (0..lower.len()).find_map(|i| {
+        let at_word_start = i == 0 || !lower[i - 1].is_alphanumeric();
+        let hit = at_word_start
+            && words
+                .iter()
+                .any(|w| !w.is_empty() && lower[i..].starts_with(w));
+        hit.then_some(i)
+    });
+    let Some(i) = found else {
+        let head: String = chars.iter().take(120).collect();
+        return if chars.len() > 120 {
+            format!("{head}…")
+        } else {
+            head
+        };
+    };
+    let mut end_word = i;
+    while end_word < chars.len() && chars[end_word].is_alphanumeric() {
+        end_word += 1;
+    }
+    let start = i.saturating_sub(40);
+    let end = (end_word + 80).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..i]);
+    out.push('[');
+    out.extend(&chars[i..end_word]);
+    out.push(']');
+    out.extend(&chars[end_word..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// Turns what a person typed into an FTS5 query: each word quoted (so nothing is read as
 /// syntax) and matched as a prefix; all words must match.
 pub fn fts_query(text: &str) -> Option<String> {
@@ -654,6 +712,26 @@ pub fn fts_query(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_mark_the_word() {
+        let w = |s: &str| vec![s.chars().collect::<Vec<char>>()];
+        assert_eq!(
+            snippet("Перезапустіть сервіс карт, будь ласка", &w("карт")),
+            "Перезапустіть сервіс [карт], будь ласка"
+        );
+        assert_eq!(
+            snippet("Диспетчерська не бачить", &w("дисп")),
+            "[Диспетчерська] не бачить"
+        );
+        assert_eq!(snippet("Café", &w("cafe")), "Café");
+        let long = format!("{} ключ {}", "а ".repeat(60), "б ".repeat(60));
+        let s = snippet(&long, &w("ключ"));
+        assert!(
+            s.starts_with('…') && s.ends_with('…') && s.contains("[ключ]"),
+            "{s}"
+        );
+    }
 
     #[test]
     fn queries_are_quoted_prefixes() {
