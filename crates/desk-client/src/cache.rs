@@ -656,13 +656,12 @@ pub fn snippet(text: &str, words: &[Vec<char>]) -> String {
         .iter()
         .map(|c| c.to_lowercase().next().unwrap_or(*c))
         .collect();
-    let found = (0..lower.len()).find_map(|i| {
+    let found = (0..lower.len()).find(|&i| {
         let at_word_start = i == 0 || !lower[i - 1].is_alphanumeric();
-        let hit = at_word_start
+        at_word_start
             && words
                 .iter()
-                .any(|w| !w.is_empty() && lower[i..].starts_with(w));
-        hit.then_some(i)
+                .any(|w| !w.is_empty() && lower[i..].starts_with(w))
     });
     let Some(i) = found else {
         let head: String = chars.iter().take(120).collect();
