@@ -542,7 +542,7 @@ impl Cache {
 
     /// Tickets whose subject or messages match `text`, best first. Every word matches as a
     /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. Ranking (bm25) runs over
-    /// the newest 300 matches of each kind, and snippets are cut only for the hits returned, so
+    /// the newest 120 matches of each kind, and snippets are cut only for the hits returned, so
     /// very common words stay fast.
     pub async fn search(&self, text: &str, limit: u32) -> anyhow::Result<Vec<SearchHit>> {
         // A ticket number (`1042` or `#1042`) finds that ticket first.
@@ -566,9 +566,9 @@ impl Cache {
         };
         let rows = sqlx::query(
             "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score \
-                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 300), \
+                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 120), \
                   s AS (SELECT rowid AS r, bm25(tickets_fts) AS score \
-                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 300), \
+                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 120), \
                   hits AS (SELECT msg.ticket_id AS tid, m.score AS score, msg.rowid AS src, 0 AS is_subject \
                            FROM m JOIN messages msg ON msg.rowid = m.r \
                            UNION ALL \
