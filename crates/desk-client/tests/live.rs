@@ -7,10 +7,8 @@
 
 mod common;
 
-use common::{Device, idle, next_event, until};
-use desk_client::{
-    ClientEvent, NewTicketInput, NotificationKind, OutboxState, ReplyInput, TicketQuery,
-};
+use common::{Device, idle, next_notification, topics_cached, until};
+use desk_client::{NewTicketInput, NotificationKind, OutboxState, ReplyInput, TicketQuery};
 use desk_domain::{TicketStatus, Topic};
 use desk_testkit::Cast;
 
@@ -131,13 +129,7 @@ async fn agent_reply_arrives_by_poke_and_notifies_once() {
         .reply(t.id, "Провайдер підтвердив збій", true)
         .await
         .unwrap();
-    let ev = next_event(&mut events, "a notification", |e| {
-        matches!(e, ClientEvent::Notify { .. })
-    })
-    .await;
-    let ClientEvent::Notify { notification } = ev else {
-        unreachable!()
-    };
+    let notification = next_notification(&mut events, "a notification").await;
     assert_eq!(notification.kind, NotificationKind::SupportReplied);
     assert_eq!(notification.ticket_id, t.id);
     assert!(notification.title.contains(&format!("#{}", t.number)));
@@ -161,13 +153,7 @@ async fn agent_reply_arrives_by_poke_and_notifies_once() {
         )
         .await
         .unwrap();
-    let ev = next_event(&mut events, "the resolution notification", |e| {
-        matches!(e, ClientEvent::Notify { .. })
-    })
-    .await;
-    let ClientEvent::Notify { notification } = ev else {
-        unreachable!()
-    };
+    let notification = next_notification(&mut events, "the resolution notification").await;
     assert_eq!(notification.kind, NotificationKind::TicketResolved);
 
     // After a restart, and a full pull from scratch, nothing is raised again.
@@ -197,13 +183,7 @@ async fn agent_reply_arrives_by_poke_and_notifies_once() {
         .reply(t.id, "Ще одне уточнення", false)
         .await
         .unwrap();
-    let ev = next_event(&mut events, "only the new reply's notification", |e| {
-        matches!(e, ClientEvent::Notify { .. })
-    })
-    .await;
-    let ClientEvent::Notify { notification } = ev else {
-        unreachable!()
-    };
+    let notification = next_notification(&mut events, "only the new reply's notification").await;
     assert_eq!(
         notification.key,
         format!("message:{}", later.id),
@@ -219,11 +199,7 @@ async fn a_refused_write_is_kept_as_failed() {
     let desk = device
         .sign_in(&cast.server.base, "alice@a.example.com")
         .await;
-    until("topics are cached", || {
-        let d = desk.clone();
-        async move { !d.topics().await.unwrap().is_empty() }
-    })
-    .await;
+    topics_cached(&desk).await;
     // The topic is retired on the server before the ticket reaches it.
     let topics: Vec<Topic> = cast.alice.get_json("/api/v1/topics").await.unwrap();
     let store = cast.server.store().unwrap();

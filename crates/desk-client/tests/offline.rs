@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Device, idle, until};
+use common::{Device, idle, topics_cached, until};
 use desk_client::{NewTicketInput, ReplyInput, TicketQuery};
 use desk_domain::{Message, Ticket, TicketPage};
 use desk_testkit::Cast;
@@ -17,11 +17,7 @@ async fn offline_writes_arrive_once_in_order_with_files() {
     let base = cast.server.base.clone();
     let device = Device::new();
     let desk = device.sign_in(&base, "alice@a.example.com").await;
-    until("topics are cached", || {
-        let d = desk.clone();
-        async move { !d.topics().await.unwrap().is_empty() }
-    })
-    .await;
+    topics_cached(&desk).await;
     let existing = cast
         .alice
         .create_ticket("other", "Уже є", "Звернення, створене онлайн")

@@ -86,3 +86,24 @@ pub async fn idle(desk: &Desk) {
     })
     .await;
 }
+
+/// Waits for the next notification the core raises.
+pub async fn next_notification(
+    rx: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
+    what: &str,
+) -> desk_client::Notification {
+    match next_event(rx, what, |e| matches!(e, ClientEvent::Notify { .. })).await {
+        ClientEvent::Notify { notification } => notification,
+        other => panic!("expected a notification, got {other:?}"),
+    }
+}
+
+/// Waits until the first pull has brought the topics.
+pub async fn topics_cached(desk: &Desk) {
+    let d = desk.clone();
+    until("topics are cached", move || {
+        let d = d.clone();
+        async move { !d.topics().await.unwrap().is_empty() }
+    })
+    .await;
+}
