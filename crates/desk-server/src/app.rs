@@ -16,6 +16,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{LocalizedError, lang};
 use crate::store::{SqliteStore, Store};
@@ -24,6 +25,8 @@ use crate::store::{SqliteStore, Store};
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    /// "Now", as the store sees it too.
+    pub clock: Clock,
     /// Cancelled when the server begins to stop: long-lived streams end so shutdown can finish.
     pub stopping: CancellationToken,
 }
@@ -96,7 +99,16 @@ impl Running {
 /// Opens the store in `config.data_dir`, seeds topics on first start, and serves on `listener`
 /// until `stopping` is cancelled.
 pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Running> {
-    let store = SqliteStore::open(&config.data_dir).await?;
+    start_with_clock(config, listener, Clock::system()).await
+}
+
+/// [`start`] with the clock the server reads "now" from (tests inject a manual one).
+pub async fn start_with_clock(
+    config: Config,
+    listener: TcpListener,
+    clock: Clock,
+) -> anyhow::Result<Running> {
+    let store = SqliteStore::open_with_clock(&config.data_dir, clock).await?;
     let store: Arc<dyn Store> = Arc::new(store);
     crate::topics::seed_if_empty(store.as_ref()).await?;
     start_with_store(config, listener, store).await
@@ -110,6 +122,7 @@ pub async fn start_with_store(
     let addr = listener.local_addr()?;
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let state = AppState {
+        clock: store.clock().clone(),
         store,
         config: Arc::new(config),
         stopping: CancellationToken::new(),

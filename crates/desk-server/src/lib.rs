@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -13,5 +14,6 @@ pub mod rules;
 pub mod store;
 pub mod topics;
 
-pub use app::{AppState, Running, start, start_with_store};
+pub use app::{AppState, Running, start, start_with_clock, start_with_store};
+pub use clock::Clock;
 pub use config::Config;

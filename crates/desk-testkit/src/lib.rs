@@ -8,7 +8,7 @@ use std::sync::Arc;
 use desk_domain::{Organization, Role, User};
 use desk_server::admin::{self, AddUser};
 use desk_server::store::Store;
-use desk_server::{Config, Running};
+use desk_server::{Clock, Config, Running};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,6 +26,8 @@ pub struct TestServer {
     last_port: Option<u16>,
     _tmp: Option<tempfile::TempDir>,
     tweak: Arc<dyn Fn(&mut Config) + Send + Sync>,
+    /// What the server reads "now" from: the system clock unless the test injected one.
+    pub clock: Clock,
 }
 
 impl TestServer {
@@ -38,6 +40,19 @@ impl TestServer {
     pub async fn start_with(
         tweak: impl Fn(&mut Config) + Send + Sync + 'static,
     ) -> anyhow::Result<Self> {
+        Self::start_full(Clock::system(), tweak).await
+    }
+
+    /// A fresh server on a manual clock standing at `at`; move it with `server.clock`.
+    pub async fn start_at(at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Self> {
+        Self::start_full(Clock::manual(at), |_| {}).await
+    }
+
+    /// A fresh server reading `clock`, with `tweak` applied to its config before each start.
+    pub async fn start_full(
+        clock: Clock,
+        tweak: impl Fn(&mut Config) + Send + Sync + 'static,
+    ) -> anyhow::Result<Self> {
         let tmp = tempfile::tempdir()?;
         let data_dir = tmp.path().join("data");
         let mut s = Self {
@@ -47,6 +62,7 @@ impl TestServer {
             last_port: None,
             _tmp: Some(tmp),
             tweak: Arc::new(tweak),
+            clock,
         };
         s.launch(None).await?;
         Ok(s)
@@ -68,7 +84,7 @@ impl TestServer {
             None => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         };
         config.listen = listener.local_addr()?;
-        let running = desk_server::start(config, listener).await?;
+        let running = desk_server::start_with_clock(config, listener, self.clock.clone()).await?;
         self.base = format!("http://{}", running.addr);
         self.last_port = Some(running.addr.port());
         self.running = Some(running);

@@ -175,6 +175,9 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_seq(&self, v: &Viewer) -> StoreResult<i64>;
     fn subscribe(&self) -> broadcast::Receiver<ChangeNote>;
 
+    /// The clock every write and read of this store takes "now" from.
+    fn clock(&self) -> &crate::clock::Clock;
+
     /// Finishes queued writes and closes the database.
     async fn close(&self);
 }

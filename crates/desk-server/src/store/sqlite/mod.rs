@@ -22,7 +22,6 @@ use uuid::Uuid;
 
 use self::rows::{
     ATTACHMENT_COLUMNS, AttachmentRow, OrgRow, TOPIC_COLUMNS, TopicRow, USER_COLUMNS, UserRow,
-    now_ms,
 };
 use self::tickets::{KIND_TOPIC, record_change};
 use self::writer::{WriteCtx, Writer};
@@ -30,6 +29,7 @@ use super::{
     AttachmentRecord, ChangeNote, Created, Credentials, NewAttachment, NewMessage, NewTicket,
     NewUser, Store, StoreResult,
 };
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::rules::{self, Viewer};
 
@@ -39,6 +39,7 @@ pub struct SqliteStore {
     events: broadcast::Sender<ChangeNote>,
     blobs: PathBuf,
     uploads: PathBuf,
+    clock: Clock,
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -47,6 +48,11 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`: `desk.sqlite3`, `blobs/`, `uploads/`.
     /// Uploads cut short by a crash are removed here.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::open_with_clock(data_dir, Clock::system()).await
+    }
+
+    /// [`SqliteStore::open`] with the clock its writes take "now" from.
+    pub async fn open_with_clock(data_dir: &Path, clock: Clock) -> anyhow::Result<Self> {
         let blobs = data_dir.join("blobs");
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&blobs)?;
@@ -73,13 +79,14 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         let (events, _) = broadcast::channel(4096);
-        let writer = Writer::spawn(conn, events.clone());
+        let writer = Writer::spawn(conn, events.clone(), clock.clone());
         Ok(Self {
             read,
             writer,
             events,
             blobs,
             uploads,
+            clock,
         })
     }
 
@@ -116,7 +123,7 @@ impl Store for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let id = Uuid::now_v7();
-                let now = now_ms();
+                let now = ctx.now_ms();
                 let res = sqlx::query(
                     "INSERT INTO organizations (id, name, name_fold, timezone, created_at) VALUES (?, ?, ?, ?, ?)",
                 )
@@ -186,7 +193,7 @@ impl Store for SqliteStore {
                 .bind(u.organization_id)
                 .bind(&u.password_hash)
                 .bind(&u.locale)
-                .bind(now_ms())
+                .bind(ctx.now_ms())
                 .execute(&mut ctx.conn)
                 .await;
                 match res {
@@ -242,7 +249,7 @@ impl Store for SqliteStore {
                 sqlx::query(
                     "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 )
-                .bind(now_ms())
+                .bind(ctx.now_ms())
                 .bind(user_id)
                 .execute(&mut ctx.conn)
                 .await?;
@@ -260,7 +267,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let now = now_ms();
+                let now = ctx.now_ms();
                 sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
                     .bind(&token_hash[..])
                     .bind(user_id)
@@ -281,7 +288,7 @@ impl Store for SqliteStore {
         );
         let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(&token_hash[..])
-            .bind(now_ms())
+            .bind(self.clock.now_ms())
             .fetch_optional(&self.read)
             .await?;
         row.map(UserRow::into_user).transpose()
@@ -291,7 +298,7 @@ impl Store for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
-                    .bind(now_ms())
+                    .bind(ctx.now_ms())
                     .bind(&token_hash[..])
                     .execute(&mut ctx.conn)
                     .await?;
@@ -309,7 +316,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let now = now_ms();
+                let now = ctx.now_ms();
                 sqlx::query("INSERT INTO invitations (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
                     .bind(&code_hash[..])
                     .bind(user_id)
@@ -331,7 +338,7 @@ impl Store for SqliteStore {
         let hash = password_hash.to_owned();
         self.write(move |ctx| {
             Box::pin(async move {
-                let now = now_ms();
+                let now = ctx.now_ms();
                 let user_id: Option<Uuid> = sqlx::query_scalar(
                     "UPDATE invitations SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
                 )
@@ -358,7 +365,7 @@ impl Store for SqliteStore {
         let defs = crate::topics::ordered(defs)?;
         self.write(move |ctx| {
             Box::pin(async move {
-                let now = now_ms();
+                let now = ctx.now_ms();
                 let mut changed = 0;
                 let existing: Vec<TopicRow> =
                     sqlx::query_as(AssertSqlSafe(format!("SELECT {TOPIC_COLUMNS} FROM topics")))
@@ -476,7 +483,7 @@ impl Store for SqliteStore {
                 .bind(&a.media_type)
                 .bind(&a.sha256)
                 .bind(v.user_id)
-                .bind(now_ms())
+                .bind(ctx.now_ms())
                 .execute(&mut ctx.conn)
                 .await?;
                 Ok(())
@@ -542,6 +549,10 @@ impl Store for SqliteStore {
 
     fn subscribe(&self) -> broadcast::Receiver<ChangeNote> {
         self.events.subscribe()
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     async fn close(&self) {

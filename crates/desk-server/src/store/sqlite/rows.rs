@@ -8,10 +8,6 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
 pub fn ts(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::rows::{
     ATTACHMENT_COLUMNS, AttachmentRow, MESSAGE_SELECT, MessageRow, TICKET_SELECT, TicketRow,
-    now_ms, placeholders,
+    placeholders,
 };
 use super::writer::WriteCtx;
 use crate::error::ApiError;
@@ -364,7 +364,7 @@ pub async fn create_ticket(
     let Some(organization_name) = facts.organization_name else {
         return Err(ApiError::not_found("Організацію", "Organization"));
     };
-    let now = t.created_at_ms.unwrap_or_else(now_ms);
+    let now = t.created_at_ms.unwrap_or_else(|| ctx.now_ms());
     let number = facts.next_number;
     sqlx::query(
         "INSERT INTO tickets (id, number, subject, subject_fold, topic_id, urgent, status, \
@@ -533,7 +533,7 @@ pub async fn add_message(
     }
     let new_status =
         rules::status_after_message(v.role, status, st.assignee_id.is_some(), m.internal)?;
-    let now = m.created_at_ms.unwrap_or_else(now_ms);
+    let now = m.created_at_ms.unwrap_or_else(|| ctx.now_ms());
     insert_message(
         ctx,
         m.id,
@@ -620,7 +620,7 @@ pub async fn update_ticket(
         None => status,
     };
     if new_status != status || assignee != st.assignee_id {
-        let now = at_ms.unwrap_or_else(now_ms);
+        let now = at_ms.unwrap_or_else(|| ctx.now_ms());
         let resolved_at = rules::resolved_at_after(new_status, st.resolved_at, now);
         sqlx::query(
             "UPDATE tickets SET status = ?, assignee_id = ?, resolved_at = ?, updated_at = ? WHERE id = ?",

@@ -19,6 +19,13 @@ const MAX_BATCH: usize = 256;
 pub(crate) struct WriteCtx {
     pub conn: SqliteConnection,
     pub notes: Vec<ChangeNote>,
+    pub clock: crate::clock::Clock,
+}
+
+impl WriteCtx {
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
 }
 
 type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
@@ -31,12 +38,17 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task; it ends when the last `Writer` is dropped.
-    pub fn spawn(conn: SqliteConnection, events: broadcast::Sender<ChangeNote>) -> Self {
+    pub fn spawn(
+        conn: SqliteConnection,
+        events: broadcast::Sender<ChangeNote>,
+        clock: crate::clock::Clock,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<Job>(4096);
         tokio::spawn(run(
             WriteCtx {
                 conn,
                 notes: Vec::new(),
+                clock,
             },
             rx,
             events,
