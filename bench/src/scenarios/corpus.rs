@@ -411,6 +411,7 @@ pub fn ticket(cast: &Cast, n: u64, subject: String, messages: i64, last: DateTim
         resolved_at: None,
         last_message_at: last,
         message_count: messages,
+        incident_id: None,
     }
 }
 

@@ -138,6 +138,8 @@ impl Cache {
                 ChangeData::Topic(t) => topics.push(t),
                 ChangeData::Ticket(t) => tickets.push(t),
                 ChangeData::Message(m) => messages.push(m),
+                // Incidents, pages and the duty roster get their tables in the next change.
+                ChangeData::Incident(_) | ChangeData::Page(_) | ChangeData::Duty(_) => {}
             }
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;

@@ -993,6 +993,7 @@ pub(crate) fn provisional_ticket(
         resolved_at: None,
         last_message_at: at,
         message_count: 1,
+        incident_id: None,
     }
 }
 

@@ -227,6 +227,7 @@ mod tests {
             resolved_at: (!status.is_open()).then_some(at),
             last_message_at: at,
             message_count: 1,
+            incident_id: None,
         }
     }
 

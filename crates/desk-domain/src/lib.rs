@@ -4,6 +4,7 @@
 pub mod account;
 pub mod attachment;
 pub mod error;
+pub mod incident;
 pub mod sync;
 pub mod ticket;
 pub mod topic;
@@ -11,6 +12,7 @@ pub mod topic;
 pub use account::*;
 pub use attachment::*;
 pub use error::*;
+pub use incident::*;
 pub use sync::*;
 pub use ticket::*;
 pub use topic::*;

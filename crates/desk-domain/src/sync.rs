@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{Message, Ticket, Topic};
+use crate::{DutyAgent, Incident, Message, Page, Ticket, Topic};
 
 /// One entry of the change log: the current state of an entity that changed after the cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
@@ -21,6 +21,12 @@ pub enum ChangeData {
     Topic(Topic),
     Ticket(Ticket),
     Message(Message),
+    /// Customers see the incidents affecting their organisation; agents see all.
+    Incident(Incident),
+    /// Staff only: an outage page for some or all agents.
+    Page(Page),
+    /// Staff only: an agent's duty state.
+    Duty(DutyAgent),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]

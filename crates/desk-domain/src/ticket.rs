@@ -106,6 +106,9 @@ pub struct Ticket {
     pub last_message_at: DateTime<Utc>,
     /// Number of messages the caller may see.
     pub message_count: i64,
+    /// The incident an outage report belongs to.
+    #[serde(default)]
+    pub incident_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]

@@ -196,6 +196,10 @@ async fn intrude(cast: &Cast, intruder: &Session, victim: &Owned) -> anyhow::Res
             ChangeData::Ticket(t) => assert_ne!(t.organization_id, org),
             ChangeData::Message(m) => assert_ne!(m.ticket_id, victim.ticket.id),
             ChangeData::Topic(_) => {}
+            ChangeData::Incident(i) => assert!(!i.organizations.iter().any(|o| o.id == org)),
+            ChangeData::Page(_) | ChangeData::Duty(_) => {
+                panic!("a customer got a staff-only change")
+            }
         }
     }
 
@@ -320,6 +324,8 @@ async fn events_for_one_organisation_are_not_poked_by_another() -> anyhow::Resul
         ChangeData::Ticket(x) => x.organization_id == cast.org_b.id,
         ChangeData::Message(m) => m.ticket_id == own.id,
         ChangeData::Topic(_) => true,
+        ChangeData::Incident(i) => i.organizations.iter().all(|o| o.id == cast.org_b.id),
+        ChangeData::Page(_) | ChangeData::Duty(_) => false,
     }));
     Ok(())
 }

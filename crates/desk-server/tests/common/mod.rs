@@ -146,6 +146,9 @@ pub fn entity_key(c: &Change) -> (&'static str, String) {
         ChangeData::Topic(t) => ("topic", t.id.clone()),
         ChangeData::Ticket(t) => ("ticket", t.id.to_string()),
         ChangeData::Message(m) => ("message", m.id.to_string()),
+        ChangeData::Incident(i) => ("incident", i.id.to_string()),
+        ChangeData::Page(p) => ("page", p.id.to_string()),
+        ChangeData::Duty(d) => ("duty", d.agent.id.to_string()),
     }
 }
 

@@ -90,7 +90,11 @@ last_message_at: string,
 /**
  * Number of messages the caller may see.
  */
-message_count: number, };
+message_count: number, 
+/**
+ * The incident an outage report belongs to.
+ */
+incident_id: string | null, };
 
 export type Message = { 
 /**

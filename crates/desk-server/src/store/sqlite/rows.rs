@@ -163,6 +163,7 @@ impl TicketRow {
             resolved_at: self.resolved_at.map(ts),
             last_message_at: ts(self.last_message_at),
             message_count: self.message_count,
+            incident_id: None,
         })
     }
 }

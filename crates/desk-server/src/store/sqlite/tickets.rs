@@ -417,6 +417,7 @@ pub async fn create_ticket(
         resolved_at: None,
         last_message_at: at,
         message_count: 1,
+        incident_id: None,
     };
     Ok((created, Created::New))
 }
