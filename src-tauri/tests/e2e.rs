@@ -12,173 +12,20 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod harness;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use desk_testkit::Cast;
-use fantoccini::{Client, ClientBuilder, Locator};
-
-const DRIVER_PORT: u16 = 4444;
-const NATIVE_PORT: u16 = 4445;
+use fantoccini::Client;
+use harness::{
+    E2E_PORTS, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
+    wait_text, wait_until,
+};
 
 fn screenshots_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
-}
-
-struct Proc(Child);
-
-impl Proc {
-    /// SIGTERM, not SIGKILL: a killed tauri-driver orphans WebKitWebDriver.
-    fn terminate(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        for _ in 0..50 {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.terminate();
-    }
-}
-
-fn tauri_driver() -> PathBuf {
-    if let Some(p) = std::env::var_os("DESK_TAURI_DRIVER") {
-        return p.into();
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let local = home.join(".cargo/bin/tauri-driver");
-    if local.exists() {
-        local
-    } else {
-        PathBuf::from("tauri-driver")
-    }
-}
-
-fn start_driver(data_dir: &Path, logs: &Path) -> Proc {
-    let log = std::fs::File::create(logs.join("tauri-driver.log")).unwrap();
-    let child = Command::new(tauri_driver())
-        .args([
-            "--port",
-            &DRIVER_PORT.to_string(),
-            "--native-port",
-            &NATIVE_PORT.to_string(),
-        ])
-        .env("DESK_APP_DATA_DIR", data_dir)
-        .env("DESK_TOKEN_STORE", "file")
-        .env("DESK_LOG", "info,sqlx=warn")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("tauri-driver starts (cargo install tauri-driver --locked)");
-    Proc(child)
-}
-
-fn start_dbus_monitor(out: &Path) -> Proc {
-    let file = std::fs::File::create(out).unwrap();
-    let child = Command::new("dbus-monitor")
-        .args([
-            "--session",
-            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
-        ])
-        .stdout(file)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-monitor starts (run inside dbus-run-session)");
-    Proc(child)
-}
-
-async fn connect(app: &str) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app }),
-    );
-    caps.insert("browserName".into(), serde_json::json!("wry"));
-    for _ in 0..100 {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{DRIVER_PORT}"))
-            .await
-        {
-            Ok(c) => return c,
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    panic!("could not open a WebDriver session");
-}
-
-fn css(s: &str) -> Locator<'_> {
-    Locator::Css(s)
-}
-
-/// Waits (a hang guard, 30 s) until `selector` matches an element.
-async fn wait(c: &Client, selector: &str) -> fantoccini::elements::Element {
-    for _ in 0..300 {
-        if let Ok(e) = c.find(css(selector)).await {
-            return e;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    failure_shot(c).await;
-    panic!("timed out waiting for {selector}");
-}
-
-/// What the window showed when a wait gave up, for diagnosis.
-async fn failure_shot(c: &Client) {
-    let png = c.screenshot().await.unwrap_or_default();
-    let path = std::env::temp_dir().join("desk-e2e-failure.png");
-    let _ = std::fs::write(&path, png);
-    eprintln!("screenshot of the failure: {}", path.display());
-}
-
-async fn wait_text(c: &Client, selector: &str, needle: &str) {
-    let mut seen = String::new();
-    for _ in 0..300 {
-        if let Ok(e) = c.find(css(selector)).await {
-            // textContent, not the rendered text: WebKitWebDriver leaves out text clipped with
-            // an ellipsis, which long subjects and file names are.
-            seen = e
-                .prop("textContent")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            if seen.contains(needle) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    eprintln!("{selector} last showed: {seen:?}");
-    failure_shot(c).await;
-    panic!("timed out waiting for {selector} to contain {needle:?}");
-}
-
-async fn wait_until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..300 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -187,33 +34,6 @@ async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     std::fs::create_dir_all(screenshots_dir()).unwrap();
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-/// Clicks like a person would: the element is scrolled to the middle of the window first, so
-/// the status bar or a sticky footer never sits on top of it.
-async fn click(c: &Client, selector: &str) {
-    let e = wait(c, selector).await;
-    let arg = serde_json::to_value(&e).unwrap();
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center'});",
-        vec![arg.clone()],
-    )
-    .await
-    .unwrap();
-    if e.click().await.is_err() {
-        failure_shot(c).await;
-        panic!("could not click {selector}");
-    }
-}
-
-async fn type_into(c: &Client, selector: &str, text: &str) {
-    let e = wait(c, selector).await;
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-async fn attr(c: &Client, selector: &str, name: &str) -> Option<String> {
-    c.find(css(selector)).await.ok()?.attr(name).await.ok()?
 }
 
 /// Emits what the shell's drop handler emits when files land at (x, y).
@@ -249,10 +69,10 @@ async fn desktop_app_end_to_end() {
     let notifications = work.path().join("notify.log");
     let mut cast = Cast::new().await.unwrap();
     let _monitor = start_dbus_monitor(&notifications);
-    let mut driver = start_driver(&data, work.path());
+    let mut driver = start_driver(E2E_PORTS, &data, work.path(), &[]);
     let app = env!("CARGO_BIN_EXE_desk-app");
 
-    let c = connect(app).await;
+    let c = connect(E2E_PORTS, app).await;
     let ticket_id = step(
         &c,
         &mut driver,
@@ -274,7 +94,7 @@ async fn desktop_app_end_to_end() {
 
     // Restart: draft and cache are still there, even with the server down.
     cast.server.stop().await.unwrap();
-    let c = connect(app).await;
+    let c = connect(E2E_PORTS, app).await;
     step(&c, &mut driver, after_restart(c.clone())).await;
     let _ = c.close().await;
     driver.terminate();

@@ -1,0 +1,212 @@
+//! What the app's WebDriver tests share (e2e.rs, measure.rs): tauri-driver and dbus-monitor as
+//! child processes stopped with SIGTERM, a WebDriver session on the app binary, and waits that
+//! give up after 30 s with a screenshot of the window.
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// The ports tauri-driver listens on. Fixed ports: one WebDriver test at a time.
+#[derive(Clone, Copy)]
+pub struct Ports {
+    pub driver: u16,
+    pub native: u16,
+}
+
+pub const E2E_PORTS: Ports = Ports {
+    driver: 4444,
+    native: 4445,
+};
+
+pub struct Proc(pub Child);
+
+impl Proc {
+    /// SIGTERM, not SIGKILL: a killed tauri-driver orphans WebKitWebDriver.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+pub fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("DESK_TAURI_DRIVER") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let local = home.join(".cargo/bin/tauri-driver");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// tauri-driver, with the app's environment (its data in `data_dir`, the token in a file) plus
+/// `env`; its output and the app's go to `logs`/tauri-driver.log.
+pub fn start_driver(ports: Ports, data_dir: &Path, logs: &Path, env: &[(&str, &str)]) -> Proc {
+    let log = std::fs::File::create(logs.join("tauri-driver.log")).unwrap();
+    let mut cmd = Command::new(tauri_driver());
+    cmd.args([
+        "--port",
+        &ports.driver.to_string(),
+        "--native-port",
+        &ports.native.to_string(),
+    ])
+    .env("DESK_APP_DATA_DIR", data_dir)
+    .env("DESK_TOKEN_STORE", "file")
+    .env("DESK_LOG", "info,sqlx=warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("tauri-driver starts (cargo install tauri-driver --locked)");
+    Proc(child)
+}
+
+pub fn start_dbus_monitor(out: &Path) -> Proc {
+    let file = std::fs::File::create(out).unwrap();
+    let child = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(file)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor starts (run inside dbus-run-session)");
+    Proc(child)
+}
+
+/// A WebDriver session on `app`: WebKitWebDriver starts the binary.
+pub async fn connect(ports: Ports, app: &str) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app }),
+    );
+    caps.insert("browserName".into(), serde_json::json!("wry"));
+    for _ in 0..100 {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", ports.driver))
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("could not open a WebDriver session");
+}
+
+pub fn css(s: &str) -> Locator<'_> {
+    Locator::Css(s)
+}
+
+/// Waits (a hang guard, 30 s) until `selector` matches an element.
+pub async fn wait(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    for _ in 0..300 {
+        if let Ok(e) = c.find(css(selector)).await {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    failure_shot(c).await;
+    panic!("timed out waiting for {selector}");
+}
+
+/// What the window showed when a wait gave up, for diagnosis.
+pub async fn failure_shot(c: &Client) {
+    let png = c.screenshot().await.unwrap_or_default();
+    let path = std::env::temp_dir().join("desk-e2e-failure.png");
+    let _ = std::fs::write(&path, png);
+    eprintln!("screenshot of the failure: {}", path.display());
+}
+
+pub async fn wait_text(c: &Client, selector: &str, needle: &str) {
+    let mut seen = String::new();
+    for _ in 0..300 {
+        if let Ok(e) = c.find(css(selector)).await {
+            // textContent, not the rendered text: WebKitWebDriver leaves out text clipped with
+            // an ellipsis, which long subjects and file names are.
+            seen = e
+                .prop("textContent")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if seen.contains(needle) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("{selector} last showed: {seen:?}");
+    failure_shot(c).await;
+    panic!("timed out waiting for {selector} to contain {needle:?}");
+}
+
+pub async fn wait_until<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Clicks like a person would: the element is scrolled to the middle of the window first, so
+/// the status bar or a sticky footer never sits on top of it.
+pub async fn click(c: &Client, selector: &str) {
+    let e = wait(c, selector).await;
+    let arg = serde_json::to_value(&e).unwrap();
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![arg.clone()],
+    )
+    .await
+    .unwrap();
+    if e.click().await.is_err() {
+        failure_shot(c).await;
+        panic!("could not click {selector}");
+    }
+}
+
+pub async fn type_into(c: &Client, selector: &str, text: &str) {
+    let e = wait(c, selector).await;
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+pub async fn attr(c: &Client, selector: &str, name: &str) -> Option<String> {
+    c.find(css(selector)).await.ok()?.attr(name).await.ok()?
+}
