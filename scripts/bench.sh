@@ -17,4 +17,6 @@ if [[ $scenario == app ]]; then
   exec scripts/measure-app.sh "$@"
 fi
 cargo build --release -p desk-server -p desk-bench
+# client-outage holds 1,000 event streams open (and the server, its child, as many).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec target/release/desk-bench "$scenario" --server-bin target/release/desk-server "$@"

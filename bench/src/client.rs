@@ -248,7 +248,7 @@ pub async fn create_accounts(srv: &Server, orgs: usize, per_org: usize) -> anyho
     .await
 }
 
-const AGENT_EMAIL: &str = "agent@bench.example";
+pub const AGENT_EMAIL: &str = "agent@bench.example";
 
 fn customer_email(org: usize, n: usize) -> String {
     format!("customer{}-{}@bench.example", org + 1, n + 1)

@@ -65,7 +65,10 @@ enum Scenario {
     ClientSearch,
     /// An agent's reply from the server's commit to a connected customer's cache.
     ClientPush,
-    /// The four client scenarios, one after the other.
+    /// An outage report from the server's commit to the on-duty agent's client deciding to
+    /// page, with 1,000 other clients connected.
+    ClientOutage,
+    /// The five client scenarios, one after the other.
     Client,
 }
 
@@ -80,6 +83,7 @@ impl Scenario {
             Self::ClientIncremental => "client-incremental",
             Self::ClientSearch => "client-search",
             Self::ClientPush => "client-push",
+            Self::ClientOutage => "client-outage",
             Self::Client => "client",
         }
     }
@@ -132,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::ClientIncremental,
             Scenario::ClientSearch,
             Scenario::ClientPush,
+            Scenario::ClientOutage,
         ],
         one => vec![one],
     };
@@ -148,8 +153,9 @@ async fn main() -> anyhow::Result<()> {
                 scenarios::client_incremental::run(&bin, &cli.sizes).await?
             }
             Scenario::ClientSearch => scenarios::client_search::run(&cli.sizes).await?,
-            Scenario::ClientPush | Scenario::Client => {
-                scenarios::client_push::run(&bin, &cli.sizes).await?
+            Scenario::ClientPush => scenarios::client_push::run(&bin, &cli.sizes).await?,
+            Scenario::ClientOutage | Scenario::Client => {
+                scenarios::client_outage::run(&bin, &cli.sizes).await?
             }
             Scenario::Upload | Scenario::All => scenarios::upload::run(&bin, &cli.sizes).await?,
         };

@@ -3,6 +3,7 @@
 //! `client_*` measure the client core (desk-client) against it and on its own.
 
 pub mod client_incremental;
+pub mod client_outage;
 pub mod client_push;
 pub mod client_search;
 pub mod client_sync;
@@ -74,6 +75,12 @@ pub struct Sizes {
     /// Replies timed in `client-push`.
     #[arg(long, default_value_t = 200)]
     pub push_samples: usize,
+    /// Other clients connected (event streams) during `client-outage`.
+    #[arg(long, default_value_t = 1_000)]
+    pub outage_clients: usize,
+    /// Outage reports timed in `client-outage`.
+    #[arg(long, default_value_t = 100)]
+    pub outage_samples: usize,
 }
 
 /// No load phase runs longer than this; a phase that would is cut short and says so.
