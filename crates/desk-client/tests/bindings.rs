@@ -67,6 +67,21 @@ fn generate() -> String {
         Preferences,
         StorageInfo,
         OrgRef,
+        OutageKind,
+        IncidentStatus,
+        OrganizationRef,
+        IncidentEventKind,
+        IncidentEvent,
+        Incident,
+        ReportOutage,
+        OutageReport,
+        CreateIncident,
+        PostIncidentUpdate,
+        UpdateIncident,
+        MergeIncident,
+        Page,
+        DutyAgent,
+        SetDuty,
     );
     out.trim_end().to_owned() + "\n"
 }

@@ -228,6 +228,7 @@ function build(
       resolved_at: resolved,
       last_message_at: last,
       message_count: messages.length,
+      incident_id: null,
     },
     messages,
     read,

@@ -288,6 +288,7 @@ export class MockPlatform implements Platform {
         resolved_at: null,
         last_message_at: now,
         message_count: 1,
+        incident_id: null,
       };
       const m: Message = {
         id,
@@ -705,6 +706,7 @@ export class MockPlatform implements Platform {
         resolved_at: null,
         last_message_at: now,
         message_count: 1,
+        incident_id: null,
       },
       messages: [
         {

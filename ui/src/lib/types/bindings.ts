@@ -250,3 +250,115 @@ total_bytes: number,
 unsent_file_bytes: number, pending: number, failed: number, };
 
 export type OrgRef = { id: string, name: string, };
+
+export type OutageKind = "program" | "telephony" | "driver_app" | "other";
+
+export type IncidentStatus = "open" | "resolved" | "merged";
+
+export type OrganizationRef = { id: string, name: string, };
+
+export type IncidentEventKind = "reported" | "acknowledged" | "update" | "resolved" | "reopened";
+
+export type IncidentEvent = { id: string, kind: IncidentEventKind, 
+/**
+ * Text for everyone affected; empty for `reported` and `acknowledged`.
+ */
+body: string, author: PersonRef, at: string, };
+
+export type Incident = { id: string, kind: OutageKind, 
+/**
+ * Short title, e.g. «Не працює телефонія»; agents may rename it.
+ */
+title: string, status: IncidentStatus, 
+/**
+ * Affects every organisation.
+ */
+all_organizations: boolean, 
+/**
+ * The affected organisations (empty when `all_organizations`). A customer sees only their
+ * own here, never the names of other taxi services.
+ */
+organizations: Array<OrganizationRef>, 
+/**
+ * When it began: the first report or the announcement.
+ */
+started_at: string, acknowledged_at: string | null, acknowledged_by: PersonRef | null, resolved_at: string | null, updated_at: string, 
+/**
+ * Set when `status` is `merged`.
+ */
+merged_into: string | null, 
+/**
+ * Report tickets linked to it that the caller may see (a customer: their organisation's).
+ */
+ticket_ids: Array<string>, 
+/**
+ * Oldest first.
+ */
+timeline: Array<IncidentEvent>, };
+
+export type ReportOutage = { 
+/**
+ * The report ticket's id (client-generated UUIDv7): a repeat answers the same report.
+ */
+id: string, kind: OutageKind, 
+/**
+ * What happened, in the customer's words (becomes the ticket's first message).
+ */
+description: string, attachment_ids: Array<string>, 
+/**
+ * Agents reporting on a customer's behalf name the organisation.
+ */
+organization_id: string | null, };
+
+export type OutageReport = { ticket: Ticket, incident: Incident, 
+/**
+ * The incident was already open for this organisation: the report was added to it.
+ */
+already_known: boolean, };
+
+export type CreateIncident = { id: string, kind: OutageKind, title: string, 
+/**
+ * First update to everyone affected.
+ */
+body: string, all_organizations: boolean, organization_ids: Array<string>, };
+
+export type PostIncidentUpdate = { 
+/**
+ * Client-generated id of the timeline entry: a repeat answers the same.
+ */
+id: string, body: string, };
+
+export type UpdateIncident = { title?: string | null, all_organizations?: boolean | null, organization_ids?: Array<string> | null, };
+
+export type MergeIncident = { 
+/**
+ * The incident whose reports join this one.
+ */
+from: string, };
+
+export type Page = { id: string, incident_id: string, 
+/**
+ * The report that caused it.
+ */
+ticket_id: string, ticket_number: number, kind: OutageKind, organization_name: string, 
+/**
+ * The report's first words, for the notification's text.
+ */
+summary: string, 
+/**
+ * 1: the on-duty agents (everyone if nobody is on duty); 2, 3, …: re-pages to every agent
+ * while nobody has acknowledged.
+ */
+round: number, 
+/**
+ * Every agent, or only `recipients`.
+ */
+all_agents: boolean, recipients: Array<string>, created_at: string, };
+
+export type DutyAgent = { agent: PersonRef, on_duty: boolean, 
+/**
+ * When the current state began.
+ */
+since: string, };
+
+export type SetDuty = { on_duty: boolean, };
