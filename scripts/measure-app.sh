@@ -17,16 +17,17 @@ command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || 
 
 echo "==> release build of the app"
 cargo build --release --locked -p desk-app --features custom-protocol
-app=$PWD/target/release/desk-app
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+app=$target/release/desk-app
 
 deb=""
 if [ "${DESK_MEASURE_DEB:-}" != skip ]; then
   echo "==> .deb bundle of that binary (tauri bundle)"
-  rm -rf target/release/bundle/deb
-  if (cd src-tauri && npx --yes @tauri-apps/cli@^2 bundle --bundles deb --features custom-protocol --no-sign --ci) >target/tauri-bundle.log 2>&1; then
-    deb=$(ls -1 "$PWD"/target/release/bundle/deb/*.deb 2>/dev/null | head -n1 || true)
+  rm -rf "$target/release/bundle/deb"
+  if (cd src-tauri && npx --yes @tauri-apps/cli@^2 bundle --bundles deb --features custom-protocol --no-sign --ci) >"$target/tauri-bundle.log" 2>&1; then
+    deb=$(ls -1 "$target"/release/bundle/deb/*.deb 2>/dev/null | head -n1 || true)
   fi
-  [ -n "$deb" ] || echo "    no .deb (see target/tauri-bundle.log): the binary's size is reported alone"
+  [ -n "$deb" ] || echo "    no .deb (see $target/tauri-bundle.log): the binary's size is reported alone"
 fi
 
 echo "==> measuring (Xvfb 1280x800x24, dbus-run-session, tauri-driver)"
