@@ -130,6 +130,11 @@ pub async fn start_with_store(
     let app = router(state.clone());
     let stopping = state.stopping.clone();
     let store = state.store.clone();
+    let repager = tokio::spawn(crate::paging::run(
+        store.clone(),
+        state.config.outage_repage_secs,
+        stopping.clone(),
+    ));
     let task = tokio::spawn(async move {
         let stopped = stopping.clone();
         let serve = axum::serve(listener, app.into_make_service())
@@ -141,6 +146,8 @@ pub async fn start_with_store(
             Ok(res) => res??,
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
+        // No page may be written after the store closes.
+        let _ = repager.await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

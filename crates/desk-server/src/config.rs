@@ -31,6 +31,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Organisations' default time zone.
     pub default_timezone: String,
+    /// An outage page nobody acknowledges is sent again to every agent after this many seconds,
+    /// and again each time this passes.
+    pub outage_repage_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +67,7 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             log_format: LogFormat::Text,
             default_timezone: "Europe/Kyiv".into(),
+            outage_repage_secs: 300,
         }
     }
 }

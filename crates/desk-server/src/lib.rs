@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod openapi;
+pub mod paging;
 pub mod routes;
 pub mod rules;
 pub mod store;

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod health;
+pub mod incidents;
 pub mod sync;
 pub mod tickets;
 pub mod topics;
@@ -23,6 +24,7 @@ pub fn router(max_json_bytes: usize) -> Router<AppState> {
         .merge(topics::router())
         .merge(tickets::router())
         .merge(sync::router())
+        .merge(incidents::router())
         .layer(DefaultBodyLimit::max(max_json_bytes))
         // Uploads stream to disk under their own limit, checked as the bytes arrive.
         .merge(attachments::router());

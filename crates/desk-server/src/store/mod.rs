@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use desk_domain::{
-    ChangesPage, Message, Organization, Role, Ticket, TicketFilter, TicketPage, Topic, TopicDef,
+    ChangesPage, DutyAgent, Incident, IncidentStatus, Message, Organization, OutageKind,
+    OutageReport, Role, Ticket, TicketFilter, TicketPage, Topic, TopicDef, UpdateIncident,
     UpdateTicket, User,
 };
 use tokio::sync::broadcast;
@@ -99,6 +100,43 @@ pub struct AttachmentRecord {
     pub path: PathBuf,
 }
 
+/// An outage report: an urgent ticket that opens or joins an incident.
+#[derive(Debug, Clone)]
+pub struct NewOutage {
+    /// The report ticket's id.
+    pub id: Uuid,
+    pub kind: OutageKind,
+    pub description: String,
+    pub attachment_ids: Vec<Uuid>,
+    pub organization_id: Uuid,
+    pub channel: desk_domain::Channel,
+    /// Back-dates the report (demo data); `None` means now.
+    pub created_at_ms: Option<i64>,
+    /// Page the agents when the report opens an incident (the demo's past reports do not).
+    pub page: bool,
+}
+
+/// An incident an agent announces before (or without) any report.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub id: Uuid,
+    pub kind: OutageKind,
+    /// Empty: the kind's default title.
+    pub title: String,
+    pub body: String,
+    pub all_organizations: bool,
+    pub organization_ids: Vec<Uuid>,
+    pub created_at_ms: Option<i64>,
+}
+
+/// What one re-paging pass did, and when the next page falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepageOutcome {
+    pub paged: usize,
+    /// Milliseconds since the epoch; `None` when no open incident waits for acknowledgement.
+    pub next_due_ms: Option<i64>,
+}
+
 /// Whether a create made something new or found the same id already there (an idempotent
 /// repeat answers the same).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +207,50 @@ pub trait Store: Send + Sync + 'static {
     fn blob_path(&self, id: Uuid) -> PathBuf;
     /// A fresh path for an upload in progress, on the same file system as the blobs.
     fn upload_path(&self) -> PathBuf;
+
+    // --- outages, incidents, pages and the duty roster
+    /// Files the report and links it to an incident (joining the open one of its kind that
+    /// affects the organisation, reopening one resolved within the hour, or opening a new one
+    /// that pages the on-duty agents). Idempotent by the report's id.
+    async fn report_outage(&self, v: &Viewer, r: NewOutage) -> StoreResult<(OutageReport, Created)>;
+    /// Incidents `v` may see, newest first; `status` `None` means all.
+    async fn list_incidents(
+        &self,
+        v: &Viewer,
+        status: Option<IncidentStatus>,
+    ) -> StoreResult<Vec<Incident>>;
+    async fn incident(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Incident>>;
+    async fn create_incident(&self, v: &Viewer, c: NewIncident) -> StoreResult<(Incident, Created)>;
+    async fn acknowledge_incident(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Incident>;
+    /// An update to everyone affected, or (`resolve`) the resolution, which also resolves every
+    /// linked open ticket with `body` as the agent's message. Idempotent by `event_id`.
+    async fn post_incident_update(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        event_id: Uuid,
+        body: String,
+        resolve: bool,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Incident>;
+    async fn update_incident(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        u: UpdateIncident,
+    ) -> StoreResult<Incident>;
+    /// Moves `from`'s reports into `into`, joins the scopes, marks `from` merged.
+    async fn merge_incidents(&self, v: &Viewer, into: Uuid, from: Uuid) -> StoreResult<Incident>;
+    /// Pages every agent again for each open, unacknowledged incident last paged at least
+    /// `repage_ms` ago.
+    async fn repage_due(&self, repage_ms: i64) -> StoreResult<RepageOutcome>;
+    async fn duty_roster(&self) -> StoreResult<Vec<DutyAgent>>;
+    async fn set_duty(&self, v: &Viewer, on_duty: bool) -> StoreResult<DutyAgent>;
 
     // --- delta sync and push
     async fn changes(&self, v: &Viewer, after: i64, limit: u32) -> StoreResult<ChangesPage>;

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, `synchronous=FULL`, foreign keys, a busy timeout; migrations embedded
 //! and applied at open. Reads go through a pool; writes through the group-commit writer.
 
+mod incidents;
 mod rows;
 mod sync;
 mod tickets;
@@ -12,8 +13,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use desk_domain::{
-    ChangesPage, Message, Organization, Ticket, TicketFilter, TicketPage, Topic, TopicDef,
-    UpdateTicket, User,
+    ChangesPage, DutyAgent, Incident, IncidentStatus, Message, Organization, OutageReport, Ticket,
+    TicketFilter, TicketPage, Topic, TopicDef, UpdateIncident, UpdateTicket, User,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, ConnectOptions, SqlitePool};
@@ -26,8 +27,8 @@ use self::rows::{
 use self::tickets::{KIND_TOPIC, record_change};
 use self::writer::{WriteCtx, Writer};
 use super::{
-    AttachmentRecord, ChangeNote, Created, Credentials, NewAttachment, NewMessage, NewTicket,
-    NewUser, Store, StoreResult,
+    AttachmentRecord, ChangeNote, Created, Credentials, NewAttachment, NewIncident, NewMessage,
+    NewOutage, NewTicket, NewUser, RepageOutcome, Store, StoreResult,
 };
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -537,6 +538,109 @@ impl Store for SqliteStore {
     fn upload_path(&self) -> PathBuf {
         self.uploads
             .join(format!("{}.part", Uuid::new_v4().simple()))
+    }
+
+    async fn report_outage(
+        &self,
+        v: &Viewer,
+        r: NewOutage,
+    ) -> StoreResult<(OutageReport, Created)> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::report_outage(ctx, v, r)))
+            .await
+    }
+
+    async fn list_incidents(
+        &self,
+        v: &Viewer,
+        status: Option<IncidentStatus>,
+    ) -> StoreResult<Vec<Incident>> {
+        incidents::list(&mut *self.conn().await?, v, status).await
+    }
+
+    async fn incident(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Incident>> {
+        incidents::incident(&mut *self.conn().await?, v, id).await
+    }
+
+    async fn create_incident(
+        &self,
+        v: &Viewer,
+        c: NewIncident,
+    ) -> StoreResult<(Incident, Created)> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::create_incident(ctx, v, c)))
+            .await
+    }
+
+    async fn acknowledge_incident(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Incident> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::acknowledge(ctx, v, id, at_ms)))
+            .await
+    }
+
+    async fn post_incident_update(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        event_id: Uuid,
+        body: String,
+        resolve: bool,
+        at_ms: Option<i64>,
+    ) -> StoreResult<Incident> {
+        let v = *v;
+        self.write(move |ctx| {
+            Box::pin(incidents::post_update(
+                ctx, v, id, event_id, body, resolve, at_ms,
+            ))
+        })
+        .await
+    }
+
+    async fn update_incident(
+        &self,
+        v: &Viewer,
+        id: Uuid,
+        u: UpdateIncident,
+    ) -> StoreResult<Incident> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::update(ctx, v, id, u)))
+            .await
+    }
+
+    async fn merge_incidents(&self, v: &Viewer, into: Uuid, from: Uuid) -> StoreResult<Incident> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::merge(ctx, v, into, from)))
+            .await
+    }
+
+    async fn repage_due(&self, repage_ms: i64) -> StoreResult<RepageOutcome> {
+        // Look first on a read connection: most passes find nothing due and need no write.
+        let next = incidents::next_page_due(&mut *self.conn().await?, repage_ms).await?;
+        match next {
+            Some(due) if due <= self.clock.now_ms() => {
+                self.write(move |ctx| Box::pin(incidents::repage_due(ctx, repage_ms)))
+                    .await
+            }
+            _ => Ok(RepageOutcome {
+                paged: 0,
+                next_due_ms: next,
+            }),
+        }
+    }
+
+    async fn duty_roster(&self) -> StoreResult<Vec<DutyAgent>> {
+        incidents::duty_roster(&mut *self.conn().await?).await
+    }
+
+    async fn set_duty(&self, v: &Viewer, on_duty: bool) -> StoreResult<DutyAgent> {
+        let v = *v;
+        self.write(move |ctx| Box::pin(incidents::set_duty(ctx, v, on_duty)))
+            .await
     }
 
     async fn changes(&self, v: &Viewer, after: i64, limit: u32) -> StoreResult<ChangesPage> {

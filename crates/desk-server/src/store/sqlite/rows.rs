@@ -119,13 +119,14 @@ pub struct TicketRow {
     pub resolved_at: Option<i64>,
     pub last_message_at: i64,
     pub message_count: i64,
+    pub incident_id: Option<Uuid>,
 }
 
 pub const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.topic_id, t.urgent, t.status, \
     t.organization_id, o.name AS organization_name, \
     t.requester_id, r.name AS requester_name, r.role AS requester_role, \
     t.assignee_id, a.name AS assignee_name, a.role AS assignee_role, \
-    t.created_at, t.updated_at, t.resolved_at, t.last_message_at, t.message_count \
+    t.created_at, t.updated_at, t.resolved_at, t.last_message_at, t.message_count, t.incident_id \
     FROM tickets t \
     JOIN organizations o ON o.id = t.organization_id \
     JOIN users r ON r.id = t.requester_id \
@@ -163,7 +164,7 @@ impl TicketRow {
             resolved_at: self.resolved_at.map(ts),
             last_message_at: ts(self.last_message_at),
             message_count: self.message_count,
-            incident_id: None,
+            incident_id: self.incident_id,
         })
     }
 }

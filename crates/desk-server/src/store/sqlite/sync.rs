@@ -7,6 +7,9 @@ use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
+use super::incidents::{
+    KIND_DUTY, KIND_INCIDENT, KIND_PAGE, duty_by_ids, incidents_map, pages_by_ids,
+};
 use super::tickets::{KIND_MESSAGE, KIND_TICKET, KIND_TOPIC, messages_by_ids, tickets_by_ids};
 use crate::error::ApiError;
 use crate::rules::Viewer;
@@ -59,7 +62,7 @@ async fn changes_in_snapshot(
                  WHERE organization_id = ?2 AND seq > ?1 AND staff_only = 0 ORDER BY seq LIMIT ?3) \
                UNION ALL \
                SELECT * FROM (SELECT seq, kind, entity_id FROM changes \
-                 WHERE organization_id IS NULL AND seq > ?1 ORDER BY seq LIMIT ?3)) \
+                 WHERE organization_id IS NULL AND seq > ?1 AND staff_only = 0 ORDER BY seq LIMIT ?3)) \
              ORDER BY seq LIMIT ?3",
         )
         .bind(after)
@@ -74,21 +77,53 @@ async fn changes_in_snapshot(
     let mut ticket_ids = Vec::new();
     let mut message_ids = Vec::new();
     let mut topic_ids = Vec::new();
+    let mut incident_ids = Vec::new();
+    let mut page_ids = Vec::new();
+    let mut duty_ids = Vec::new();
     for r in &rows {
         match r.kind.as_str() {
             KIND_TICKET => ticket_ids.push(uuid_of(&r.entity_id)?),
             KIND_MESSAGE => message_ids.push(uuid_of(&r.entity_id)?),
             KIND_TOPIC => topic_ids.push(String::from_utf8_lossy(&r.entity_id).into_owned()),
+            KIND_INCIDENT => incident_ids.push(incident_of(&r.entity_id)?),
+            KIND_PAGE => page_ids.push(uuid_of(&r.entity_id)?),
+            KIND_DUTY => duty_ids.push(uuid_of(&r.entity_id)?),
             other => return Err(ApiError::internal(format!("unknown change kind {other}"))),
         }
     }
     let tickets = tickets_by_ids(conn, &ticket_ids).await?;
     let messages = messages_by_ids(conn, &message_ids).await?;
     let topics = topics_by_ids(conn, &topic_ids).await?;
+    incident_ids.sort();
+    incident_ids.dedup();
+    let mut incidents = incidents_map(conn, v, &incident_ids).await?;
+    let pages = pages_by_ids(conn, &page_ids).await?;
+    let duty = duty_by_ids(conn, &duty_ids).await?;
+
 
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         let entity = match r.kind.as_str() {
+            // An incident has a row per organisation it concerns: it goes out once per page,
+            // at its first row (clients upsert, so a later page repeating it is harmless).
+            KIND_INCIDENT => incidents
+                .remove(&incident_of(&r.entity_id)?)
+                .map(ChangeData::Incident),
+            KIND_PAGE => {
+                let id = uuid_of(&r.entity_id)?;
+                pages
+                    .iter()
+                    .find(|p| p.id == id)
+                    .cloned()
+                    .map(ChangeData::Page)
+            }
+            KIND_DUTY => {
+                let id = uuid_of(&r.entity_id)?;
+                duty.iter()
+                    .find(|d| d.agent.id == id)
+                    .cloned()
+                    .map(ChangeData::Duty)
+            }
             KIND_TICKET => {
                 let id = uuid_of(&r.entity_id)?;
                 tickets
@@ -136,6 +171,11 @@ async fn changes_in_snapshot(
     })
 }
 
+/// An incident's id from its change-log entity id (16 bytes, or 32 with the organisation's).
+fn incident_of(bytes: &[u8]) -> StoreResult<Uuid> {
+    uuid_of(bytes.get(..16).unwrap_or(bytes))
+}
+
 fn uuid_of(bytes: &[u8]) -> StoreResult<Uuid> {
     Uuid::from_slice(bytes)
         .map_err(|e| ApiError::internal(format!("bad entity id in change log: {e}")))
@@ -170,7 +210,7 @@ pub async fn latest_seq(conn: &mut SqliteConnection, v: &Viewer) -> StoreResult<
         sqlx::query_scalar(
             "SELECT MAX(s) FROM ( \
                SELECT MAX(seq) AS s FROM changes WHERE organization_id = ? AND staff_only = 0 \
-               UNION ALL SELECT MAX(seq) FROM changes WHERE organization_id IS NULL)",
+               UNION ALL SELECT MAX(seq) FROM changes WHERE organization_id IS NULL AND staff_only = 0)",
         )
         .bind(v.organization_id)
         .fetch_one(conn)
