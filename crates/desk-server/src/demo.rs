@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::rules::Viewer;
-use crate::store::{NewMessage, NewTicket, NewUser, Store};
+use crate::store::{NewMessage, NewOutage, NewTicket, NewUser, Store};
 
 const DEMO_JSON: &str = include_str!("../seed/demo.json");
 
@@ -31,6 +31,32 @@ struct DemoFile {
     organizations: Vec<DemoOrg>,
     users: Vec<DemoUser>,
     tickets: Vec<DemoTicket>,
+    #[serde(default)]
+    incidents: Vec<DemoIncident>,
+    /// Agents on duty (the roster's state now).
+    #[serde(default)]
+    on_duty: Vec<String>,
+}
+
+/// A past outage: reported, acknowledged, updated and resolved, all back-dated.
+#[derive(Deserialize)]
+struct DemoIncident {
+    organization: String,
+    reporter: String,
+    kind: desk_domain::OutageKind,
+    description: String,
+    reported_hours_ago: i64,
+    acknowledged_by: String,
+    acknowledged_minutes_after: i64,
+    updates: Vec<DemoUpdate>,
+    resolution: DemoUpdate,
+}
+
+#[derive(Deserialize)]
+struct DemoUpdate {
+    author: String,
+    body: String,
+    minutes_after: i64,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +261,62 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
                 &update,
                 Some((last + 60_000).min(now)),
             )
+            .await
+            .map_err(err)?;
+    }
+    for i in demo.incidents {
+        let reporter = user(&i.reporter)?;
+        let org = *orgs
+            .get(&i.organization)
+            .ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {}", i.organization))?;
+        let at = now - i.reported_hours_ago * 3_600_000;
+        let minutes = |m: i64| (at + m * 60_000).min(now);
+        let (report, _) = store
+            .report_outage(
+                &viewer(&reporter),
+                NewOutage {
+                    id: Uuid::now_v7(),
+                    kind: i.kind,
+                    description: i.description,
+                    attachment_ids: Vec::new(),
+                    organization_id: org,
+                    channel: Channel::App,
+                    created_at_ms: Some(at),
+                    // Long over: no agent's app should ring for it.
+                    page: false,
+                },
+            )
+            .await
+            .map_err(err)?;
+        let id = report.incident.id;
+        let acknowledger = user(&i.acknowledged_by)?;
+        store
+            .acknowledge_incident(
+                &viewer(&acknowledger),
+                id,
+                Some(minutes(i.acknowledged_minutes_after)),
+            )
+            .await
+            .map_err(err)?;
+        let updates = i.updates.into_iter().map(|u| (u, false));
+        for (u, resolve) in updates.chain(std::iter::once((i.resolution, true))) {
+            let author = user(&u.author)?;
+            store
+                .post_incident_update(
+                    &viewer(&author),
+                    id,
+                    Uuid::now_v7(),
+                    u.body,
+                    resolve,
+                    Some(minutes(u.minutes_after)),
+                )
+                .await
+                .map_err(err)?;
+        }
+    }
+    for email in &demo.on_duty {
+        store
+            .set_duty(&viewer(&user(email)?), true)
             .await
             .map_err(err)?;
     }

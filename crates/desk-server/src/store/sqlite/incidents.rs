@@ -398,9 +398,11 @@ struct DutyRow {
     since: i64,
 }
 
+/// Staff with their roster state, except the support service's own account (migration 0003,
+/// which signs automatic messages): it is never on duty.
 const DUTY_SELECT: &str = "SELECT u.id, u.name, u.role, COALESCE(d.on_duty, 0) AS on_duty, \
     COALESCE(d.since, u.created_at) AS since FROM users u LEFT JOIN duty d ON d.agent_id = u.id \
-    WHERE u.role IN ('agent', 'admin')";
+    WHERE u.role IN ('agent', 'admin') AND u.id <> X'00000000000000000000000000000001'";
 
 fn duty_agent(r: DutyRow) -> StoreResult<DutyAgent> {
     Ok(DutyAgent {
@@ -1022,6 +1024,7 @@ pub async fn post_update(
             .bind(ticket)
             .execute(&mut ctx.conn)
             .await?;
+            super::waiting::status_written(ctx, ticket, now).await?;
             record_change(ctx, KIND_MESSAGE, message.as_bytes(), Some(org), false).await?;
         }
         touch_tickets(ctx, id).await?;
