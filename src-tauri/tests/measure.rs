@@ -328,6 +328,13 @@ struct Start {
     page_ms: f64,
     request_to_seen_ms: f64,
     rows: u64,
+    /// Spawn → the page's navigation start (process, GTK and WebKit start-up).
+    spawn_to_page_ms: f64,
+    /// In the page, ms from navigation start: scripts run (domInteractive), DOMContentLoaded
+    /// done, the list's data back from the core (desk:list-data).
+    dom_interactive_ms: f64,
+    dom_loaded_ms: f64,
+    list_data_ms: f64,
 }
 
 /// Polls (every 10 ms) until the rows are in the DOM and the paint mark is set.
@@ -351,11 +358,23 @@ async fn cold_start(c: Client, driver_pid: u32, requested: f64) -> Start {
             let page: f64 = page.parse().unwrap();
             let pid = app_pid(driver_pid).expect("the app's process");
             let spawned = process_start_epoch_ms(pid);
+            let t = c
+                .execute(
+                    "const n = performance.getEntriesByType('navigation')[0] || {}; const d = performance.getEntriesByName('desk:list-data')[0]; return [n.domInteractive || 0, n.domContentLoadedEventEnd || 0, d ? d.startTime : 0]",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Null);
+            let at = |i: usize| t[i].as_f64().unwrap_or(0.0);
             return Start {
                 spawn_to_painted_ms: painted - spawned,
                 page_ms: page,
                 request_to_seen_ms: seen - requested,
                 rows,
+                spawn_to_page_ms: painted - page - spawned,
+                dom_interactive_ms: at(0),
+                dom_loaded_ms: at(1),
+                list_data_ms: at(2),
             };
         }
         if started.elapsed() > Duration::from_secs(60) {
@@ -393,7 +412,8 @@ async fn after_start(c: Client, ids: Vec<String>, phases: Arc<Mutex<String>>) ->
         .unwrap();
     phase("open tickets");
     let opening = Instant::now();
-    for id in &ids {
+    let rounds: usize = env_or("DESK_MEASURE_OPEN_ROUNDS", 1).max(1);
+    for id in ids.iter().cycle().take(ids.len() * rounds) {
         click(
             &c,
             &format!("[data-testid=ticket-row][data-ticket-id='{id}']"),
@@ -416,7 +436,7 @@ async fn after_start(c: Client, ids: Vec<String>, phases: Arc<Mutex<String>>) ->
         "scroll_frames": scrolled[0],
         "list_scroll_height_px": scrolled[1],
         "rows_in_dom": rows,
-        "tickets_opened": ids.len(),
+        "tickets_opened": ids.len() * rounds,
         "open_tickets_seconds": open_s,
     })
 }
@@ -532,6 +552,8 @@ struct Memory {
     at_peak: BTreeMap<String, (u64, u64)>,
     /// Phase → (peak RSS kB, peak PSS kB).
     by_phase: BTreeMap<String, (u64, u64)>,
+    /// Phase → process name → (peak RSS kB, peak PSS kB).
+    by_phase_process: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
     peak_processes: usize,
     phase_at_peak: String,
 }
@@ -598,6 +620,12 @@ fn sample(driver_pid: u32, phase: &str, m: &mut Memory) {
         e.1 += p;
     }
     m.samples += 1;
+    let per = m.by_phase_process.entry(phase.to_owned()).or_default();
+    for (name, (r, p)) in &each {
+        let e = per.entry(name.clone()).or_default();
+        e.0 = e.0.max(*r);
+        e.1 = e.1.max(*p);
+    }
     if rss > m.peak_rss_kb {
         m.peak_rss_kb = rss;
         m.at_peak = each;
@@ -782,9 +810,16 @@ fn report(r: Report<'_>) -> Value {
         .by_phase
         .iter()
         .map(|(k, (rss, pss))| {
+            let each: serde_json::Map<String, Value> = m
+                .by_phase_process
+                .get(k)
+                .into_iter()
+                .flatten()
+                .map(|(n, (r, p))| (n.clone(), json!({"rss_mb": mb(*r), "pss_mb": mb(*p)})))
+                .collect();
             (
                 k.clone(),
-                json!({"peak_rss_mb": mb(*rss), "peak_pss_mb": mb(*pss)}),
+                json!({"peak_rss_mb": mb(*rss), "peak_pss_mb": mb(*pss), "peak_by_process": each}),
             )
         })
         .collect();
@@ -802,6 +837,14 @@ fn report(r: Report<'_>) -> Value {
             "first_start_sign_in_and_sync_seconds": r.sync_s,
             "cold_starts_seconds": cold,
             "cold_start_rows_in_dom": r.starts.iter().map(|s| s.rows).collect::<Vec<_>>(),
+            "cold_start_breakdown_median_ms": {
+                "spawn_to_navigation_start": median(r.starts.iter().map(|s| s.spawn_to_page_ms).collect()),
+                "navigation_to_dom_interactive": median(r.starts.iter().map(|s| s.dom_interactive_ms).collect()),
+                "navigation_to_dom_content_loaded": median(r.starts.iter().map(|s| s.dom_loaded_ms).collect()),
+                "navigation_to_list_data": median(r.starts.iter().map(|s| s.list_data_ms).collect()),
+                "navigation_to_list_painted": median(r.starts.iter().map(|s| s.page_ms).collect()),
+            },
+            "webkit_env": std::env::vars().filter(|(k, _)| k.starts_with("WEBKIT_") || k.starts_with("LIBGL_") || k.starts_with("GDK_")).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
             "memory_samples": m.samples,
             "memory_sample_interval_ms": SAMPLE_EVERY.as_millis() as u64,
             "memory_phase_at_peak": m.phase_at_peak,
@@ -856,6 +899,10 @@ fn print_report(r: &Value) {
     );
     println!("  memory by phase: {}", d["memory_by_phase"]);
     println!("  cold starts (s): {}", d["cold_starts_seconds"]);
+    println!(
+        "  cold start, median ms: {}",
+        d["cold_start_breakdown_median_ms"]
+    );
     println!(
         "  load average before {}, after {}",
         d["loadavg_before"], d["loadavg_after"]

@@ -121,6 +121,8 @@ export class TicketsStore {
         rows = items.map((item) => ({ item, snippet: null }));
       }
       if (my !== this.seq) return;
+      // The start-up measurement: when the first list's data came back from the core.
+      if (!this.loaded && typeof performance.mark === 'function') performance.mark('desk:list-data');
       this.rows = rows;
       this.error = null;
     } catch (e) {
