@@ -5,8 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use desk_domain::{
-    Attachment, ChangesPage, CreateMessage, CreateTicket, ErrorBody, ErrorCode, LoginResponse, Me,
-    Message, Ticket, Topic, UpdateTicket,
+    Attachment, ChangesPage, CreateIncident, CreateMessage, CreateTicket, DutyAgent, ErrorBody,
+    ErrorCode, Incident, LoginResponse, Me, MergeIncident, Message, OutageReport,
+    PostIncidentUpdate, ReportOutage, SetDuty, Ticket, Topic, UpdateIncident, UpdateTicket,
 };
 use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -264,6 +265,114 @@ impl Api {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .header("last-event-id", last_seq.to_string());
         Self::check(rb.send().await.map_err(transport)?).await
+    }
+
+    // --- outages (see desk_domain::incident for the contract)
+
+    /// `POST /outages`: files an outage report (idempotent by `r.id`).
+    pub async fn report_outage(&self, r: &ReportOutage) -> Result<OutageReport, ApiError> {
+        self.send(self.req(&self.http, Method::POST, "/outages").json(r))
+            .await
+    }
+
+    /// `GET /incidents?status=open|resolved|all`.
+    pub async fn incidents(&self, status: &str) -> Result<Vec<Incident>, ApiError> {
+        self.send(
+            self.req(&self.http, Method::GET, "/incidents")
+                .query(&[("status", status)]),
+        )
+        .await
+    }
+
+    pub async fn incident(&self, id: Uuid) -> Result<Incident, ApiError> {
+        self.send(self.req(&self.http, Method::GET, &format!("/incidents/{id}")))
+            .await
+    }
+
+    /// `POST /incidents` (agents): announces an outage nobody reported yet.
+    pub async fn create_incident(&self, c: &CreateIncident) -> Result<Incident, ApiError> {
+        self.send(self.req(&self.http, Method::POST, "/incidents").json(c))
+            .await
+    }
+
+    pub async fn acknowledge_incident(&self, id: Uuid) -> Result<Incident, ApiError> {
+        self.send(self.req(
+            &self.http,
+            Method::POST,
+            &format!("/incidents/{id}/acknowledge"),
+        ))
+        .await
+    }
+
+    pub async fn post_incident_update(
+        &self,
+        id: Uuid,
+        u: &PostIncidentUpdate,
+    ) -> Result<Incident, ApiError> {
+        self.send(
+            self.req(
+                &self.http,
+                Method::POST,
+                &format!("/incidents/{id}/updates"),
+            )
+            .json(u),
+        )
+        .await
+    }
+
+    pub async fn resolve_incident(
+        &self,
+        id: Uuid,
+        u: &PostIncidentUpdate,
+    ) -> Result<Incident, ApiError> {
+        self.send(
+            self.req(
+                &self.http,
+                Method::POST,
+                &format!("/incidents/{id}/resolve"),
+            )
+            .json(u),
+        )
+        .await
+    }
+
+    pub async fn update_incident(
+        &self,
+        id: Uuid,
+        u: &UpdateIncident,
+    ) -> Result<Incident, ApiError> {
+        self.send(
+            self.req(&self.http, Method::PATCH, &format!("/incidents/{id}"))
+                .json(u),
+        )
+        .await
+    }
+
+    pub async fn merge_incident(
+        &self,
+        into: Uuid,
+        m: &MergeIncident,
+    ) -> Result<Incident, ApiError> {
+        self.send(
+            self.req(
+                &self.http,
+                Method::POST,
+                &format!("/incidents/{into}/merge"),
+            )
+            .json(m),
+        )
+        .await
+    }
+
+    /// `GET /duty` (agents).
+    pub async fn duty(&self) -> Result<Vec<DutyAgent>, ApiError> {
+        self.send(self.req(&self.http, Method::GET, "/duty")).await
+    }
+
+    /// `PUT /duty`: the caller's own roster state.
+    pub async fn set_duty(&self, d: &SetDuty) -> Result<DutyAgent, ApiError> {
+        self.send(self.req(&self.http, Method::PUT, "/duty").json(d))
+            .await
     }
 
     pub fn is_not_found(e: &ApiError) -> bool {

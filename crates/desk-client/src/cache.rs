@@ -23,11 +23,16 @@ pub struct Applied {
     pub new_messages: Vec<Message>,
     pub topics_changed: bool,
     pub cursor: i64,
+    /// Incidents, pages and the duty roster (see `incidents::apply`).
+    pub outages: crate::incidents::OutageChanges,
 }
 
 impl Applied {
     pub fn is_empty(&self) -> bool {
-        self.tickets.is_empty() && self.new_messages.is_empty() && !self.topics_changed
+        self.tickets.is_empty()
+            && self.new_messages.is_empty()
+            && !self.topics_changed
+            && self.outages.is_empty()
     }
 }
 
@@ -117,6 +122,11 @@ impl Cache {
         &self.path
     }
 
+    /// For the readers kept beside their features (incidents.rs).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -133,13 +143,15 @@ impl Cache {
         let mut topics: Vec<&Topic> = Vec::new();
         let mut tickets: Vec<&Ticket> = Vec::new();
         let mut messages: Vec<&Message> = Vec::new();
+        let mut outages = crate::incidents::PendingOutages::default();
         for c in &page.items {
             match &c.entity {
                 ChangeData::Topic(t) => topics.push(t),
                 ChangeData::Ticket(t) => tickets.push(t),
                 ChangeData::Message(m) => messages.push(m),
-                // Incidents, pages and the duty roster get their tables in the next change.
-                ChangeData::Incident(_) | ChangeData::Page(_) | ChangeData::Duty(_) => {}
+                ChangeData::Incident(_) | ChangeData::Page(_) | ChangeData::Duty(_) => {
+                    outages.push(&c.entity)
+                }
             }
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -281,6 +293,8 @@ impl Cache {
             }
             applied.new_messages = fresh.into_iter().map(|m| (**m).clone()).collect();
         }
+
+        applied.outages = crate::incidents::apply(&mut tx, &outages, &applied.tickets, me).await?;
 
         sqlx::query("INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(page.next.to_string())

@@ -88,6 +88,9 @@ pub struct Preferences {
     pub notify_new_ticket: bool,
     pub notify_urgent_ticket: bool,
     pub notify_customer_replied: bool,
+    /// Outages: opened, acknowledged, updates, resolved (customers); another report on a
+    /// known outage (agents). Pages addressed to an agent always ring.
+    pub notify_incidents: bool,
     /// Play the notification sound.
     pub sound: bool,
 }
@@ -101,6 +104,7 @@ impl Default for Preferences {
             notify_new_ticket: true,
             notify_urgent_ticket: true,
             notify_customer_replied: true,
+            notify_incidents: true,
             sound: true,
         }
     }
@@ -116,6 +120,13 @@ impl Preferences {
             K::NewTicket => self.notify_new_ticket,
             K::UrgentTicket => self.notify_urgent_ticket,
             K::CustomerReplied => self.notify_customer_replied,
+            K::IncidentOpened
+            | K::IncidentAcknowledged
+            | K::IncidentUpdate
+            | K::IncidentResolved
+            | K::OutageReport => self.notify_incidents,
+            // At 02:00 the page is the whole point of being on duty.
+            K::OutagePage => true,
         }
     }
 }
@@ -155,6 +166,13 @@ pub enum ClientEvent {
     },
     State {
         state: SyncState,
+    },
+    /// Cached incidents (by id), the pages addressed to me or the duty roster changed:
+    /// re-read the banner, the incidents screen, the pages list or the roster.
+    IncidentsChanged {
+        incidents: Vec<Uuid>,
+        pages: bool,
+        duty: bool,
     },
 }
 
@@ -921,6 +939,15 @@ impl Desk {
                     subject: String::new(),
                     body: body.clone(),
                     internal: *internal,
+                },
+            )),
+            Op::ReportOutage { kind, description } => Some((
+                Self::outage_draft_key().to_owned(),
+                DraftInput {
+                    topic_id: Some(kind.as_str().to_owned()),
+                    subject: String::new(),
+                    body: description.clone(),
+                    internal: false,
                 },
             )),
             Op::UpdateTicket { .. } => None,

@@ -13,6 +13,7 @@ mod db;
 mod desk;
 pub mod error;
 mod files;
+pub mod incidents;
 pub mod local;
 pub mod notify;
 pub mod sse;
@@ -25,6 +26,7 @@ pub use desk::{
     Preferences, ReplyInput, SendState, StorageInfo, SyncState, TicketItem, TicketView,
 };
 pub use error::Error;
+pub use incidents::{AnnounceInput, IncidentView, KnownOutage, PageItem};
 pub use local::{Draft, LocalFile, OutboxItem, OutboxState};
-pub use notify::{Notification, NotificationKind};
+pub use notify::{Notification, NotificationKind, NotificationUrgency};
 pub use token::{FileTokenStore, TokenStore};

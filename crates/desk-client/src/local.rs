@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use desk_domain::UpdateTicket;
+use desk_domain::{OutageKind, UpdateTicket};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
@@ -26,6 +26,11 @@ pub enum Op {
     },
     UpdateTicket {
         update: UpdateTicket,
+    },
+    /// `POST /outages`: an urgent report ticket (the item's `entity_id`) linked to an incident.
+    ReportOutage {
+        kind: OutageKind,
+        description: String,
     },
 }
 

@@ -280,6 +280,9 @@ async fn send(inner: &Inner, item: &OutboxItem) -> Result<(), ApiError> {
                 .await
                 .map_err(local_err)?;
         }
+        Op::ReportOutage { kind, description } => {
+            crate::incidents::send_report(inner, item, *kind, description, attachment_ids).await?;
+        }
         Op::UpdateTicket { update } => {
             let t = inner.api.update_ticket(item.ticket_id, update).await?;
             inner
@@ -402,6 +405,7 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
                 topics: applied.topics_changed,
                 outbox: false,
             });
+            crate::incidents::emit_changes(inner, &applied.outages);
         }
         if !page.has_more {
             return Ok(());
@@ -529,6 +533,9 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
             );
             inner.cache.put_provisional_message(&m).await?;
         }
+        Op::ReportOutage { kind, description } => {
+            crate::incidents::project_report(inner, item, *kind, description, at).await?;
+        }
         Op::UpdateTicket { update } => {
             let Some(mut cached) = inner.cache.ticket(item.ticket_id).await? else {
                 return Ok(());
@@ -565,7 +572,7 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
 /// Takes a discarded write's provisional rows back out of the cache.
 pub(crate) async fn unproject(inner: &Inner, item: &OutboxItem) -> Result<(), Error> {
     match &item.op {
-        Op::CreateTicket { .. } => {
+        Op::CreateTicket { .. } | Op::ReportOutage { .. } => {
             inner
                 .cache
                 .remove_provisional(Some(item.entity_id), Some(item.entity_id))

@@ -82,6 +82,11 @@ fn generate() -> String {
         Page,
         DutyAgent,
         SetDuty,
+        NotificationUrgency,
+        KnownOutage,
+        IncidentView,
+        PageItem,
+        AnnounceInput,
     );
     out.trim_end().to_owned() + "\n"
 }

@@ -168,7 +168,7 @@ failed: number, last_synced: string | null,
  */
 needs_sign_in: boolean, };
 
-export type ClientEvent = { "type": "models_changed", tickets: Array<string>, topics: boolean, outbox: boolean, } | { "type": "notify", notification: Notification, } | { "type": "state", state: SyncState, };
+export type ClientEvent = { "type": "models_changed", tickets: Array<string>, topics: boolean, outbox: boolean, } | { "type": "notify", notification: Notification, } | { "type": "state", state: SyncState, } | { "type": "incidents_changed", incidents: Array<string>, pages: boolean, duty: boolean, };
 
 export type SendState = { outbox_seq: number, state: OutboxState, error: string | null, };
 
@@ -208,7 +208,7 @@ entity_id: string, ticket_id: string, op: Op, state: OutboxState, attempts: numb
 
 export type OutboxState = "pending" | "failed";
 
-export type Op = { "type": "create_ticket", topic_id: string, subject: string, body: string, } | { "type": "add_message", body: string, internal: boolean, } | { "type": "update_ticket", update: UpdateTicket, };
+export type Op = { "type": "create_ticket", topic_id: string, subject: string, body: string, } | { "type": "add_message", body: string, internal: boolean, } | { "type": "update_ticket", update: UpdateTicket, } | { "type": "report_outage", kind: OutageKind, description: string, };
 
 export type Notification = { 
 /**
@@ -216,11 +216,23 @@ export type Notification = {
  */
 key: string, kind: NotificationKind, ticket_id: string, ticket_number: number, title: string, body: string, 
 /**
- * Raise above everything else (urgent reports).
+ * Raise above everything else (urgent reports, outage pages): the same as `urgency ==
+ * Critical`, kept for shells that read only this.
  */
-critical: boolean, };
+critical: boolean, 
+/**
+ * How loudly to raise it; the shell maps it onto `notify_rust::Urgency` (`Critical`: no
+ * timeout).
+ */
+urgency: NotificationUrgency, 
+/**
+ * The incident it is about (outage notifications): a click opens the incident. Its
+ * `ticket_id` is then the report ticket of mine or my organisation's linked to it, or the
+ * nil UUID when there is none.
+ */
+incident_id: string | null, };
 
-export type NotificationKind = "support_replied" | "ticket_resolved" | "new_ticket" | "urgent_ticket" | "customer_replied";
+export type NotificationKind = "support_replied" | "ticket_resolved" | "new_ticket" | "urgent_ticket" | "customer_replied" | "incident_opened" | "incident_acknowledged" | "incident_update" | "incident_resolved" | "outage_page" | "outage_report";
 
 export type Error = { 
 /**
@@ -234,6 +246,11 @@ export type Preferences = {
  * `uk` or `en`.
  */
 lang: string, notify_support_replied: boolean, notify_ticket_resolved: boolean, notify_new_ticket: boolean, notify_urgent_ticket: boolean, notify_customer_replied: boolean, 
+/**
+ * Outages: opened, acknowledged, updates, resolved (customers); another report on a
+ * known outage (agents). Pages addressed to an agent always ring.
+ */
+notify_incidents: boolean, 
 /**
  * Play the notification sound.
  */
@@ -362,3 +379,45 @@ export type DutyAgent = { agent: PersonRef, on_duty: boolean,
 since: string, };
 
 export type SetDuty = { on_duty: boolean, };
+
+export type NotificationUrgency = "normal" | "critical";
+
+export type KnownOutage = { 
+/**
+ * The open incident of this kind affecting my organisation («вже відомо … з 02:10»), when
+ * the cache knows one; `None` while only my own report of this kind is still being sent.
+ */
+incident: Incident | null, 
+/**
+ * Where details go as a reply (`Desk::reply`): my organisation's report linked to the
+ * incident (my own first, open ones first), or my own report still in the outbox. `None`
+ * when nobody of my organisation has reported it yet (support announced it): then
+ * `Desk::report_outage` files a report that joins this incident.
+ */
+ticket_id: string | null, 
+/**
+ * `ticket_id` is my report still waiting to be sent.
+ */
+sending: boolean, };
+
+export type IncidentView = { incident: Incident, 
+/**
+ * Linked reports the caller may see (a customer: their organisation's), newest first.
+ */
+tickets: Array<CachedTicket>, };
+
+export type PageItem = { page: Page, 
+/**
+ * The incident as cached (absent if not yet pulled).
+ */
+incident: Incident | null, 
+/**
+ * Someone acknowledged the incident, or it is no longer open: nothing to answer.
+ */
+settled: boolean, };
+
+export type AnnounceInput = { kind: OutageKind | null, title: string, 
+/**
+ * The first update everyone affected reads.
+ */
+body: string, all_organizations: boolean, organization_ids: Array<string>, };
