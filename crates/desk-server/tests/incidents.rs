@@ -806,6 +806,7 @@ async fn bad_input_and_customers_at_agent_endpoints_get_clear_errors() -> anyhow
 #[tokio::test]
 async fn another_organisation_sees_nothing_of_an_incident() -> anyhow::Result<()> {
     let cast = night_cast().await?;
+    let (mut bob_events, _) = follow(&cast.bob).await?;
     let secret = "Таємний опис збою Ластівки";
     let r = report(&cast.alice, "telephony", secret).await?;
     let inc = r.incident.id;
@@ -840,6 +841,16 @@ async fn another_organisation_sees_nothing_of_an_incident() -> anyhow::Result<()
     ] {
         assert!(!text.contains(leak), "bob's changes leak “{leak}”");
     }
+    // Neither the incident nor its page poked Bob: his first poke comes after all of them, for
+    // his own ticket.
+    let (agents, _) = pull_all(&cast.agent, 0).await?;
+    let newest_of_alices = agents.iter().map(|c| c.seq).max().unwrap_or(0);
+    cast.bob.create_ticket(TOPIC, "Своє", "Своє").await?;
+    let poke = bob_events.next_poke().await?;
+    assert!(
+        poke > newest_of_alices,
+        "Bob was poked ({poke}) for Alice's outage (up to {newest_of_alices})"
+    );
     // The agent sees all of it.
     let all = incidents(&pull_all(&cast.agent, 0).await?.0);
     assert_eq!(all.len(), 1);

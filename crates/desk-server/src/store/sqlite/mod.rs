@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, `synchronous=FULL`, foreign keys, a busy timeout; migrations embedded
 //! and applied at open. Reads go through a pool; writes through the group-commit writer.
 
+mod incident_writes;
 mod incidents;
 mod rows;
 mod sync;
@@ -546,7 +547,7 @@ impl Store for SqliteStore {
         r: NewOutage,
     ) -> StoreResult<(OutageReport, Created)> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::report_outage(ctx, v, r)))
+        self.write(move |ctx| Box::pin(incident_writes::report_outage(ctx, v, r)))
             .await
     }
 
@@ -568,7 +569,7 @@ impl Store for SqliteStore {
         c: NewIncident,
     ) -> StoreResult<(Incident, Created)> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::create_incident(ctx, v, c)))
+        self.write(move |ctx| Box::pin(incident_writes::create_incident(ctx, v, c)))
             .await
     }
 
@@ -579,7 +580,7 @@ impl Store for SqliteStore {
         at_ms: Option<i64>,
     ) -> StoreResult<Incident> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::acknowledge(ctx, v, id, at_ms)))
+        self.write(move |ctx| Box::pin(incident_writes::acknowledge(ctx, v, id, at_ms)))
             .await
     }
 
@@ -594,7 +595,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Incident> {
         let v = *v;
         self.write(move |ctx| {
-            Box::pin(incidents::post_update(
+            Box::pin(incident_writes::post_update(
                 ctx, v, id, event_id, body, resolve, at_ms,
             ))
         })
@@ -608,13 +609,13 @@ impl Store for SqliteStore {
         u: UpdateIncident,
     ) -> StoreResult<Incident> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::update(ctx, v, id, u)))
+        self.write(move |ctx| Box::pin(incident_writes::update(ctx, v, id, u)))
             .await
     }
 
     async fn merge_incidents(&self, v: &Viewer, into: Uuid, from: Uuid) -> StoreResult<Incident> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::merge(ctx, v, into, from)))
+        self.write(move |ctx| Box::pin(incident_writes::merge(ctx, v, into, from)))
             .await
     }
 
@@ -623,7 +624,7 @@ impl Store for SqliteStore {
         let next = incidents::next_page_due(&mut *self.conn().await?, repage_ms).await?;
         match next {
             Some(due) if due <= self.clock.now_ms() => {
-                self.write(move |ctx| Box::pin(incidents::repage_due(ctx, repage_ms)))
+                self.write(move |ctx| Box::pin(incident_writes::repage_due(ctx, repage_ms)))
                     .await
             }
             _ => Ok(RepageOutcome {
@@ -639,7 +640,7 @@ impl Store for SqliteStore {
 
     async fn set_duty(&self, v: &Viewer, on_duty: bool) -> StoreResult<DutyAgent> {
         let v = *v;
-        self.write(move |ctx| Box::pin(incidents::set_duty(ctx, v, on_duty)))
+        self.write(move |ctx| Box::pin(incident_writes::set_duty(ctx, v, on_duty)))
             .await
     }
 
