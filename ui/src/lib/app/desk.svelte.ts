@@ -9,6 +9,7 @@ import { i18n, parseLang } from '../i18n/i18n.svelte';
 import { Session, rememberLang } from '../session/session.svelte';
 import { SyncStore } from '../sync/sync.svelte';
 import { TicketsStore } from '../tickets/tickets.svelte';
+import { IncidentsStore } from '../incidents/incidents.svelte';
 import { DropZones } from '../files/zones';
 import { NEW_TICKET_KEY, decideDrop } from '../files/drop';
 import type { Route } from './route';
@@ -34,6 +35,7 @@ export class DeskApp {
   readonly sync = new SyncStore();
   readonly tickets: TicketsStore;
   readonly queue: TicketsStore;
+  readonly incidents: IncidentsStore;
   readonly dropZones = new DropZones();
   readonly autosaveMs: number;
   readonly searchMs: number;
@@ -64,6 +66,11 @@ export class DeskApp {
     this.tickets = new TicketsStore(platform, { urgentFirst: false, me });
     this.queue = new TicketsStore(platform, { urgentFirst: true, me });
     this.queue.filters = { status: 'open', topicId: null, organizationId: null, assignee: 'anyone' };
+    this.incidents = new IncidentsStore(platform, {
+      me,
+      org: () => this.session.account?.organization?.id ?? null,
+      staff: () => this.session.isAgent,
+    });
   }
 
   get isAgent(): boolean {
@@ -89,6 +96,7 @@ export class DeskApp {
       await this.platform.onEvent((e) => this.apply(e)),
       await this.platform.onFileDrop((d) => void this.drop(d)),
       await this.platform.onOpenTicket((id) => this.openTicket(id)),
+      await this.platform.onOpenIncident((id) => this.openIncident(id)),
     );
     try {
       const a = await this.session.resume();
@@ -127,6 +135,7 @@ export class DeskApp {
     this.sync.set(state);
     this.topics = topics;
     void this.refreshUnread();
+    void this.incidents.load();
     this.route = this.home;
   }
 
@@ -139,6 +148,7 @@ export class DeskApp {
     this.tickets.loaded = false;
     this.queue.rows = [];
     this.queue.loaded = false;
+    this.incidents.reset();
     this.route = { name: 'tickets' };
   }
 
@@ -168,6 +178,7 @@ export class DeskApp {
     if (e.type === 'models_changed') {
       this.tickets.apply(e);
       this.queue.apply(e);
+      this.incidents.apply(e);
       if (e.topics) void this.platform.topics().then((t) => (this.topics = t)).catch(() => undefined);
       void this.refreshUnread();
     } else if (e.type === 'notify') {
@@ -194,6 +205,17 @@ export class DeskApp {
   openTicket(id: string): void {
     if (!this.session.signedIn) return;
     this.route = { name: 'ticket', id };
+  }
+
+  /** An incident: agents on the incidents screen, customers on its timeline. */
+  openIncident(id: string): void {
+    if (!this.session.signedIn) return;
+    this.route = this.isAgent ? { name: 'incidents', id } : { name: 'incident', id };
+  }
+
+  /** The outage report form (customers), at any hour. */
+  reportOutage(): void {
+    if (this.session.signedIn && !this.isAgent) this.route = { name: 'report' };
   }
 
   newTicket(): void {

@@ -5,4 +5,10 @@ export type Route =
   | { name: 'queue' }
   | { name: 'ticket'; id: string }
   | { name: 'create' }
-  | { name: 'account' };
+  | { name: 'account' }
+  /** Report an outage (customers). */
+  | { name: 'report' }
+  /** Agents: the incidents screen, with one selected. */
+  | { name: 'incidents'; id: string | null }
+  /** Customers: one incident's timeline. */
+  | { name: 'incident'; id: string };

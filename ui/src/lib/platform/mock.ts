@@ -8,14 +8,21 @@
 import type {
   Account,
   Attachment,
+  AnnounceInput,
+  CachedTicket,
   ClientEvent,
   Draft,
   DraftInput,
+  DutyAgent,
+  Incident,
+  IncidentView,
+  KnownOutage,
   LocalFile,
   Message,
   MessageItem,
   Op,
   OrgRef,
+  OutageKind,
   OutboxItem,
   PersonRef,
   Preferences,
@@ -29,6 +36,7 @@ import type {
   TicketStatus,
   TicketView,
   Topic,
+  UpdateIncident,
   User,
 } from '../types/bindings';
 import { MAX_FILE_BYTES, MAX_FILES } from '../files/limits';
@@ -44,6 +52,7 @@ import {
   sampleTickets,
   type SampleTicket,
 } from './mock-data';
+import { IncidentBook, OUTAGE_TITLE, OUTAGE_TOPIC, incidentOrder } from './mock-incidents';
 
 export interface MockOptions {
   /** Who `resume()` finds signed in; null: the sign-in screen. */
@@ -114,6 +123,11 @@ export class MockPlatform implements Platform {
   private eventHandlers = new Set<(e: ClientEvent) => void>();
   private dropHandlers = new Set<(d: FileDrop) => void>();
   private openHandlers = new Set<(id: string) => void>();
+  private openIncidentHandlers = new Set<(id: string) => void>();
+  /** Outages: incidents, the duty roster (mock-incidents.ts). */
+  readonly book = new IncidentBook();
+  /** Report tickets not yet sent, with what is down. */
+  private outageKinds = new Map<string, OutageKind>();
   private readonly autoSendMs: number | null;
   /** Seed a sending and a refused ticket when a customer first opens the sample data. */
   private wantUnsent = true;
@@ -132,6 +146,7 @@ export class MockPlatform implements Platform {
       notify_new_ticket: true,
       notify_urgent_ticket: true,
       notify_customer_replied: true,
+      notify_incidents: true,
       sound: true,
     };
     const online = opts.online ?? true;
@@ -167,6 +182,13 @@ export class MockPlatform implements Platform {
       provisionalMessages: new Set(),
       read: s.read,
     }));
+    this.book.seed((n) => this.rows.find((r) => r.ticket.number === n)?.ticket.id);
+    for (const i of this.book.incidents) {
+      for (const id of i.ticket_ids) {
+        const r = this.rows.find((x) => x.ticket.id === id);
+        if (r) r.ticket.incident_id = i.id;
+      }
+    }
   }
 
   private accountFor(u: User): Account {
@@ -358,6 +380,7 @@ export class MockPlatform implements Platform {
         if (item.op.type === 'create_ticket' && r.ticket.number === 0) {
           r.ticket.number = this.nextNumber++;
           r.provisional = false;
+          this.fileOutage(r);
         }
         r.provisionalMessages.delete(item.entity_id);
       }
@@ -418,8 +441,68 @@ export class MockPlatform implements Platform {
         title: this.uk() ? `Відповідь у зверненні #${r.ticket.number}` : `Reply on ticket #${r.ticket.number}`,
         body,
         critical: false,
+        urgency: 'normal',
+        incident_id: null,
       },
     });
+  }
+
+  /** The report reached the server: linked to the incident it joins or opens. */
+  private fileOutage(r: Row): void {
+    const kind = this.outageKinds.get(r.ticket.id);
+    if (!kind) return;
+    this.outageKinds.delete(r.ticket.id);
+    const { incident } = this.book.report(kind, r.ticket.organization_id, r.ticket.id, r.ticket.requester, this.uk() ? 'uk' : 'en');
+    r.ticket.incident_id = incident.id;
+  }
+
+  private incidentChanged(i: Incident): void {
+    this.emit({ type: 'incidents_changed', incidents: [i.id], pages: false, duty: false });
+    this.emit({ type: 'models_changed', tickets: i.ticket_ids.slice(), topics: false, outbox: false });
+  }
+
+  private mustIncident(id: string): Incident {
+    const i = this.book.find(id);
+    if (!i) throw this.err('not_found', 'Збій не знайдено.', 'Incident not found.');
+    return i;
+  }
+
+  /** An agent acknowledges an incident (as the server would tell the customer's app). */
+  acknowledgeAs(incidentId: string, who: PersonRef = AGENT2): void {
+    const i = this.mustIncident(incidentId);
+    this.book.acknowledge(i, who);
+    this.incidentChanged(i);
+  }
+
+  /** An agent posts an update to everyone affected. */
+  updateAs(incidentId: string, body: string, who: PersonRef = AGENT2): void {
+    const i = this.mustIncident(incidentId);
+    this.book.update(i, who, body);
+    this.incidentChanged(i);
+  }
+
+  /** An agent resolves an incident: its report tickets are resolved with it. */
+  resolveAs(incidentId: string, body: string, who: PersonRef = AGENT2): void {
+    const i = this.mustIncident(incidentId);
+    this.resolveIncidentRows(i, who, body);
+  }
+
+  private resolveIncidentRows(i: Incident, who: PersonRef, body: string): void {
+    this.book.resolve(i, who, body);
+    const at = new Date().toISOString();
+    for (const id of i.ticket_ids) {
+      const r = this.rows.find((x) => x.ticket.id === id);
+      if (r && OPEN.includes(r.ticket.status)) {
+        r.ticket.status = 'resolved';
+        r.ticket.resolved_at = at;
+      }
+    }
+    this.incidentChanged(i);
+  }
+
+  /** As if an incident notification was clicked. */
+  clickIncidentNotification(incidentId: string): void {
+    for (const h of this.openIncidentHandlers) h(incidentId);
   }
 
   /** As if a notification was clicked. */
@@ -483,6 +566,7 @@ export class MockPlatform implements Platform {
     }
     this.account = null;
     this.outboxItems = [];
+    this.outageKinds.clear();
     this.drafts.clear();
     this.load(sampleTickets());
     this.emitState();
@@ -870,6 +954,184 @@ export class MockPlatform implements Platform {
     };
   }
 
+  // --- outages
+
+  private org(): string | null {
+    const me = this.me();
+    return me.role === 'customer' ? me.organization_id : null;
+  }
+
+  private incidentView(i: Incident): Incident {
+    const visible = new Set(this.visible().map((r) => r.ticket.id));
+    return this.book.view(i, this.org(), visible);
+  }
+
+  private staffOnly(): PersonRef {
+    const me = this.me();
+    if (me.role === 'customer') throw this.err('forbidden', 'Лише для спеціалістів підтримки.', 'For support specialists only.');
+    if (!this.state.online)
+      throw this.err('offline', 'Немає зв’язку з сервером. Спробуйте, щойно він з’явиться.', 'The server cannot be reached. Try again once it is back.');
+    return ref(me);
+  }
+
+  async knownOutage(kind: OutageKind): Promise<KnownOutage | null> {
+    const me = this.me();
+    const org = this.org();
+    const pending = [...this.outageKinds].find(([, k]) => k === kind)?.[0] ?? null;
+    const i = org !== null ? this.book.known(kind, org) : undefined;
+    if (!i) return pending ? { incident: null, ticket_id: pending, sending: true } : null;
+    const linked = this.visible()
+      .filter((r) => i.ticket_ids.includes(r.ticket.id))
+      .sort((a, b) => Number(a.ticket.requester.id !== me.id) - Number(b.ticket.requester.id !== me.id));
+    const first = linked[0]?.ticket.id ?? pending;
+    return { incident: this.incidentView(i), ticket_id: first, sending: !linked[0] && !!pending };
+  }
+
+  async submitOutageDraft(): Promise<string> {
+    const me = this.me();
+    const key = 'outage';
+    const d = this.drafts.get(key);
+    if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
+    const kind = (['program', 'telephony', 'driver_app', 'other'] as OutageKind[]).find((k) => k === d.topic_id);
+    if (!kind) throw this.err('validation_failed', 'Оберіть, що саме не працює.', 'Choose what is down.');
+    const body = d.body.trim();
+    if (!body) throw this.err('validation_failed', 'Коротко опишіть, що сталося.', 'Describe briefly what happened.');
+    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
+    const org = this.account?.organization;
+    const id = uuid();
+    const now = new Date().toISOString();
+    const author = ref(me);
+    const subject = OUTAGE_TITLE[kind][this.uk() ? 'uk' : 'en'];
+    const topicId = OUTAGE_TOPIC[kind];
+    this.rows.unshift({
+      ticket: {
+        id,
+        number: 0,
+        subject,
+        topic_id: topicId,
+        urgent: true,
+        status: 'new',
+        organization_id: me.organization_id ?? '',
+        organization_name: org?.name ?? '',
+        requester: author,
+        assignee: null,
+        created_at: now,
+        updated_at: now,
+        resolved_at: null,
+        last_message_at: now,
+        message_count: 1,
+        incident_id: null,
+      },
+      messages: [
+        { id, ticket_id: id, author, body, internal: false, channel: 'app', created_at: now, attachments: this.attachmentsOf(d.files) },
+      ],
+      provisional: true,
+      provisionalMessages: new Set([id]),
+      read: true,
+    });
+    this.outageKinds.set(id, kind);
+    this.enqueue(id, id, { type: 'create_ticket', topic_id: topicId, subject, body }, d.files);
+    this.drafts.delete(key);
+    this.changed([id]);
+    return id;
+  }
+
+  async incidents(status: 'open' | 'resolved' | 'all'): Promise<Incident[]> {
+    const org = this.org();
+    return this.book.incidents
+      .filter((i) => (status === 'all' ? true : status === 'open' ? i.status === 'open' : i.status !== 'open'))
+      .filter((i) => org === null || i.all_organizations || i.organizations.some((o) => o.id === org))
+      .sort(incidentOrder)
+      .map((i) => this.incidentView(i));
+  }
+
+  async incident(id: string): Promise<IncidentView | null> {
+    const i = this.book.find(id);
+    if (!i) return null;
+    const org = this.org();
+    if (org !== null && !i.all_organizations && !i.organizations.some((o) => o.id === org)) return null;
+    const tickets: CachedTicket[] = this.visible()
+      .filter((r) => i.ticket_ids.includes(r.ticket.id))
+      .map((r) => {
+        const it = this.item(r);
+        return { ticket: it.ticket, provisional: it.provisional, unread: it.unread };
+      });
+    return { incident: this.incidentView(i), tickets };
+  }
+
+  async acknowledgeIncident(id: string): Promise<Incident> {
+    const who = this.staffOnly();
+    const i = this.mustIncident(id);
+    this.book.acknowledge(i, who);
+    this.incidentChanged(i);
+    return clone(i);
+  }
+
+  async postIncidentUpdate(id: string, body: string): Promise<Incident> {
+    const who = this.staffOnly();
+    if (!body.trim()) throw this.err('validation_failed', 'Напишіть текст оновлення.', 'Write the update.');
+    const i = this.mustIncident(id);
+    this.book.update(i, who, body.trim());
+    this.incidentChanged(i);
+    return clone(i);
+  }
+
+  async resolveIncident(id: string, body: string): Promise<Incident> {
+    const who = this.staffOnly();
+    if (!body.trim()) throw this.err('validation_failed', 'Напишіть, що сталося і що зроблено.', 'Write what happened and what was done.');
+    const i = this.mustIncident(id);
+    if (i.status !== 'open') throw this.err('invalid_transition', 'Збій уже не триває.', 'The incident is no longer open.');
+    this.resolveIncidentRows(i, who, body.trim());
+    return clone(i);
+  }
+
+  async updateIncident(id: string, update: UpdateIncident): Promise<Incident> {
+    this.staffOnly();
+    if (update.title != null && !update.title.trim()) throw this.err('validation_failed', 'Назва не може бути порожньою.', 'The title cannot be empty.');
+    const i = this.mustIncident(id);
+    this.book.patch(i, update);
+    this.incidentChanged(i);
+    return clone(i);
+  }
+
+  async mergeIncidents(id: string, from: string): Promise<Incident> {
+    this.staffOnly();
+    const into = this.mustIncident(id);
+    const other = this.mustIncident(from);
+    if (into.id === other.id || other.status !== 'open')
+      throw this.err('invalid_transition', 'Цей збій не можна приєднати.', 'This incident cannot be merged.');
+    const moved = other.ticket_ids.slice();
+    this.book.merge(into, other);
+    for (const t of moved) {
+      const r = this.rows.find((x) => x.ticket.id === t);
+      if (r) r.ticket.incident_id = into.id;
+    }
+    this.incidentChanged(into);
+    return clone(into);
+  }
+
+  async announceIncident(input: AnnounceInput): Promise<Incident> {
+    const who = this.staffOnly();
+    if (!input.title.trim()) throw this.err('validation_failed', 'Вкажіть назву збою.', 'Enter a title.');
+    if (!input.all_organizations && input.organization_ids.length === 0)
+      throw this.err('validation_failed', 'Оберіть служби, яких стосується збій.', 'Choose the affected services.');
+    const i = this.book.announce(input.kind ?? 'other', input.title, input.body, input.all_organizations, input.organization_ids, who);
+    this.incidentChanged(i);
+    return clone(i);
+  }
+
+  async dutyRoster(): Promise<DutyAgent[]> {
+    if (this.me().role === 'customer') throw this.err('forbidden', 'Лише для спеціалістів підтримки.', 'For support specialists only.');
+    return clone(this.book.roster);
+  }
+
+  async setOnDuty(onDuty: boolean): Promise<DutyAgent> {
+    const who = this.staffOnly();
+    const d = this.book.setDuty(who, onDuty);
+    this.emit({ type: 'incidents_changed', incidents: [], pages: false, duty: true });
+    return clone(d);
+  }
+
   // --- events
 
   async onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
@@ -885,5 +1147,10 @@ export class MockPlatform implements Platform {
   async onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten> {
     this.openHandlers.add(handler);
     return () => this.openHandlers.delete(handler);
+  }
+
+  async onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten> {
+    this.openIncidentHandlers.add(handler);
+    return () => this.openIncidentHandlers.delete(handler);
   }
 }

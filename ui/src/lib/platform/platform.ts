@@ -6,7 +6,14 @@
 import type {
   Account,
   Attachment,
+  AnnounceInput,
   ClientEvent,
+  DutyAgent,
+  Incident,
+  IncidentView,
+  KnownOutage,
+  OutageKind,
+  UpdateIncident,
   Draft,
   DraftInput,
   Error as DeskError,
@@ -91,10 +98,41 @@ export interface Platform {
   setPreferences(p: Preferences): Promise<void>;
   storageInfo(): Promise<StorageInfo>;
 
+  // --- outages (desk_domain::incident; desk-client's incidents.rs)
+  /**
+   * Before filing: is an outage of this kind already known for my organisation (an open
+   * incident, or my own report still being sent)? From the cache, so offline too.
+   */
+  knownOutage(kind: OutageKind): Promise<KnownOutage | null>;
+  /**
+   * Files the report form's draft (key `outage`, its `topic_id` the kind) as an outage report:
+   * an urgent ticket through the outbox like any write (shown at once, sent when online), which
+   * the server links to an incident. Answers the report ticket's id.
+   */
+  submitOutageDraft(): Promise<string>;
+  /** `open`, `resolved`, `merged` or `all`; open first (cache). */
+  incidents(status: 'open' | 'resolved' | 'all'): Promise<Incident[]>;
+  /** One incident with the linked reports the cache holds. */
+  incident(id: string): Promise<IncidentView | null>;
+  /** Agents, online: each answers the incident once the server has it. */
+  acknowledgeIncident(id: string): Promise<Incident>;
+  postIncidentUpdate(id: string, body: string): Promise<Incident>;
+  resolveIncident(id: string, body: string): Promise<Incident>;
+  updateIncident(id: string, update: UpdateIncident): Promise<Incident>;
+  /** `from`'s reports join `into`; `from` becomes merged. */
+  mergeIncidents(into: string, from: string): Promise<Incident>;
+  /** Announces an outage nobody reported yet. */
+  announceIncident(input: AnnounceInput): Promise<Incident>;
+  /** The duty roster (agents), on duty first. */
+  dutyRoster(): Promise<DutyAgent[]>;
+  setOnDuty(onDuty: boolean): Promise<DutyAgent>;
+
   // --- events
   /** ModelsChanged, Notify, State. */
   onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten>;
   onFileDrop(handler: (d: FileDrop) => void): Promise<Unlisten>;
   /** A notification was clicked: open this ticket. */
   onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten>;
+  /** An incident notification with no ticket of mine was clicked: open the incident. */
+  onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten>;
 }

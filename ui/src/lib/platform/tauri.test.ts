@@ -15,6 +15,7 @@ const prefs = {
   notify_new_ticket: true,
   notify_urgent_ticket: true,
   notify_customer_replied: true,
+  notify_incidents: true,
   sound: true,
 };
 const query = { status: 'open', topic_id: null, organization_id: null, assignee_id: null, unassigned: false, urgent_first: false, offset: 0, limit: 200 };
@@ -79,6 +80,32 @@ describe('TauriPlatform', () => {
     listen.mock.calls[1]![1]({ payload: { paths: ['/a'], x: 1, y: 2 } });
     listen.mock.calls[2]![1]({ payload: 't1' });
     expect(got).toEqual([{ type: 'state' }, { paths: ['/a'], x: 1, y: 2 }, 't1']);
+  });
+
+  it('maps the outage commands the same way', async () => {
+    const p = new TauriPlatform();
+    const announce = { kind: 'telephony' as const, title: 'Не працює телефонія', body: 'x', all_organizations: true, organization_ids: [] };
+    const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
+      [() => p.knownOutage('telephony'), 'known_outage', { kind: 'telephony' }],
+      [() => p.submitOutageDraft(), 'submit_outage_draft', undefined],
+      [() => p.incidents('open'), 'incidents', { status: 'open' }],
+      [() => p.incident('i1'), 'incident', { id: 'i1' }],
+      [() => p.acknowledgeIncident('i1'), 'acknowledge_incident', { id: 'i1' }],
+      [() => p.postIncidentUpdate('i1', 'u'), 'post_incident_update', { id: 'i1', body: 'u' }],
+      [() => p.resolveIncident('i1', 'r'), 'resolve_incident', { id: 'i1', body: 'r' }],
+      [() => p.updateIncident('i1', { title: 't' }), 'update_incident', { id: 'i1', update: { title: 't' } }],
+      [() => p.mergeIncidents('i1', 'i2'), 'merge_incidents', { into: 'i1', from: 'i2' }],
+      [() => p.announceIncident(announce), 'announce_incident', { input: announce }],
+      [() => p.dutyRoster(), 'duty_roster', undefined],
+      [() => p.setOnDuty(true), 'set_on_duty', { onDuty: true }],
+    ];
+    for (const [run, cmd, args] of calls) {
+      invoke.mockClear();
+      await run();
+      expect(invoke, cmd).toHaveBeenCalledWith(cmd, args);
+    }
+    await p.onOpenIncident(() => {});
+    expect(listen.mock.calls.at(-1)![0]).toBe('desk://open-incident');
   });
 
   it('rejects with {code, message}', async () => {

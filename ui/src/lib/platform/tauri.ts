@@ -7,7 +7,14 @@ import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
   Attachment,
+  AnnounceInput,
   ClientEvent,
+  DutyAgent,
+  Incident,
+  IncidentView,
+  KnownOutage,
+  OutageKind,
+  UpdateIncident,
   Draft,
   DraftInput,
   LocalFile,
@@ -143,6 +150,43 @@ export class TauriPlatform implements Platform {
     return call('storage_info');
   }
 
+  knownOutage(kind: OutageKind): Promise<KnownOutage | null> {
+    return call('known_outage', { kind });
+  }
+  submitOutageDraft(): Promise<string> {
+    return call('submit_outage_draft');
+  }
+  incidents(status: 'open' | 'resolved' | 'all'): Promise<Incident[]> {
+    return call('incidents', { status });
+  }
+  incident(id: string): Promise<IncidentView | null> {
+    return call('incident', { id });
+  }
+  acknowledgeIncident(id: string): Promise<Incident> {
+    return call('acknowledge_incident', { id });
+  }
+  postIncidentUpdate(id: string, body: string): Promise<Incident> {
+    return call('post_incident_update', { id, body });
+  }
+  resolveIncident(id: string, body: string): Promise<Incident> {
+    return call('resolve_incident', { id, body });
+  }
+  updateIncident(id: string, update: UpdateIncident): Promise<Incident> {
+    return call('update_incident', { id, update });
+  }
+  mergeIncidents(into: string, from: string): Promise<Incident> {
+    return call('merge_incidents', { into, from });
+  }
+  announceIncident(input: AnnounceInput): Promise<Incident> {
+    return call('announce_incident', { input });
+  }
+  dutyRoster(): Promise<DutyAgent[]> {
+    return call('duty_roster');
+  }
+  setOnDuty(onDuty: boolean): Promise<DutyAgent> {
+    return call('set_on_duty', { onDuty });
+  }
+
   onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
     return listen<ClientEvent>('desk://event', (e) => handler(e.payload));
   }
@@ -151,5 +195,8 @@ export class TauriPlatform implements Platform {
   }
   onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten> {
     return listen<string>('desk://open-ticket', (e) => handler(e.payload));
+  }
+  onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten> {
+    return listen<string>('desk://open-incident', (e) => handler(e.payload));
   }
 }
