@@ -412,6 +412,7 @@ pub fn ticket(cast: &Cast, n: u64, subject: String, messages: i64, last: DateTim
         last_message_at: last,
         message_count: messages,
         incident_id: None,
+        waiting: None,
     }
 }
 

@@ -172,6 +172,11 @@ impl Api {
             .await
     }
 
+    pub async fn calendar(&self) -> Result<desk_domain::BusinessCalendar, ApiError> {
+        self.send(self.req(&self.http, Method::GET, "/calendar"))
+            .await
+    }
+
     pub async fn ticket(&self, id: Uuid) -> Result<Ticket, ApiError> {
         self.send(self.req(&self.http, Method::GET, &format!("/tickets/{id}")))
             .await

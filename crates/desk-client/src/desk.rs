@@ -190,6 +190,10 @@ pub struct TicketItem {
     #[serde(flatten)]
     pub cached: CachedTicket,
     pub sending: Option<SendState>,
+    /// Agents only: how long the ticket has waited for support, in working time, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub waited_ms: Option<i64>,
 }
 
 /// A ticket with its conversation.
@@ -419,6 +423,7 @@ impl Desk {
         crate::sync::reproject_all(&inner).await?;
         crate::sync::refresh_counts(&inner).await;
         crate::sync::start(inner.clone());
+        crate::calendar::spawn_refresh(inner.clone());
         Ok(Self { inner })
     }
 
@@ -514,12 +519,21 @@ impl Desk {
     pub async fn tickets(&self, q: &TicketQuery) -> Result<Vec<TicketItem>, Error> {
         let rows = self.inner.cache.tickets(q).await?;
         let items = self.sending().await?;
+        let hours = if self.inner.me().role.is_staff() {
+            Some(crate::calendar::hours(&self.inner).await)
+        } else {
+            None
+        };
+        let now = Utc::now();
         Ok(rows
             .into_iter()
             .map(|cached| {
                 let id = cached.ticket.id;
                 TicketItem {
                     sending: Self::send_state(&items, |i| i.ticket_id == id),
+                    waited_ms: hours
+                        .as_ref()
+                        .and_then(|h| crate::calendar::waited_ms(h, &cached.ticket, now)),
                     cached,
                 }
             })
@@ -550,8 +564,20 @@ impl Desk {
             })
             .collect();
         let sending = Self::send_state(&items, |i| i.ticket_id == id);
+        let waited_ms = match cached.ticket.waiting {
+            Some(_) => crate::calendar::waited_ms(
+                &crate::calendar::hours(&self.inner).await,
+                &cached.ticket,
+                Utc::now(),
+            ),
+            None => None,
+        };
         Ok(Some(TicketView {
-            item: TicketItem { cached, sending },
+            item: TicketItem {
+                cached,
+                sending,
+                waited_ms,
+            },
             messages,
         }))
     }
@@ -1021,6 +1047,7 @@ pub(crate) fn provisional_ticket(
         last_message_at: at,
         message_count: 1,
         incident_id: None,
+        waiting: None,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod cache;
+mod calendar;
 mod db;
 mod desk;
 pub mod error;

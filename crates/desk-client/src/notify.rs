@@ -214,7 +214,13 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
     }
 
     for m in &applied.new_messages {
-        if m.author.id == who.me.id || m.internal || m.created_at <= who.since {
+        if m.author.id == who.me.id
+            || m.internal
+            || m.created_at <= who.since
+            // Automatic messages (the after-hours notice) are not a reply from support: the
+            // customer just saw the expectation when filing.
+            || m.channel == desk_domain::Channel::System
+        {
             continue;
         }
         let ticket = ticket_of(m.ticket_id);
@@ -554,6 +560,7 @@ mod tests {
             last_message_at: at,
             message_count: 1,
             incident_id: None,
+            waiting: None,
         }
     }
 
@@ -611,6 +618,23 @@ mod tests {
                     ..Applied::default()
                 },
                 want: vec![NotificationKind::SupportReplied],
+            },
+            Case {
+                name: "after-hours notice (channel system) is not a reply",
+                applied: Applied {
+                    tickets: vec![(None, t.clone())],
+                    new_messages: vec![Message {
+                        channel: Channel::System,
+                        author: PersonRef {
+                            id: desk_domain::calendar::SUPPORT_SERVICE_USER_ID,
+                            name: "Служба підтримки".into(),
+                            role: Role::Agent,
+                        },
+                        ..message(&t, &agent, now, false)
+                    }],
+                    ..Applied::default()
+                },
+                want: vec![],
             },
             Case {
                 name: "internal note never",

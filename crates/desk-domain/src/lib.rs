@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod calendar;
 pub mod error;
 pub mod incident;
 pub mod sync;
@@ -11,6 +12,7 @@ pub mod topic;
 
 pub use account::*;
 pub use attachment::*;
+pub use calendar::{BusinessCalendar, Expectation, HandledDay, WaitClock};
 pub use error::*;
 pub use incident::*;
 pub use sync::*;

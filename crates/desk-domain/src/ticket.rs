@@ -109,6 +109,11 @@ pub struct Ticket {
     /// The incident an outage report belongs to.
     #[serde(default)]
     pub incident_id: Option<Uuid>,
+    /// Staff only (`null` for customers): how long the ticket has waited for support in working
+    /// time; the app computes the live figure with the business calendar.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub waiting: Option<crate::WaitClock>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]

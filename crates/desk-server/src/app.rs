@@ -120,6 +120,10 @@ pub async fn start_with_store(
     store: Arc<dyn Store>,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    store
+        .calendar()
+        .set(config.calendar.clone())
+        .map_err(|e| anyhow::anyhow!("invalid business calendar: {e}"))?;
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let state = AppState {
         clock: store.clock().clone(),

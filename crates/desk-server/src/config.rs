@@ -34,6 +34,8 @@ pub struct Config {
     /// An outage page nobody acknowledges is sent again to every agent after this many seconds,
     /// and again each time this passes.
     pub outage_repage_secs: u64,
+    /// Business hours (`[calendar]`): when non-urgent tickets are handled.
+    pub calendar: desk_domain::BusinessCalendar,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             default_timezone: "Europe/Kyiv".into(),
             outage_repage_secs: 300,
+            calendar: desk_domain::BusinessCalendar::default(),
         }
     }
 }
@@ -92,11 +95,19 @@ impl Config {
             fig = fig.merge(Toml::file(f));
         }
         fig = fig
-            .merge(Env::prefixed("DESK_").ignore(&["config", "log"]))
+            // `__` nests: DESK_CALENDAR__OPENS=09:00 sets `[calendar] opens`.
+            .merge(
+                Env::prefixed("DESK_")
+                    .ignore(&["config", "log"])
+                    .split("__"),
+            )
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig.extract()?;
         if cfg.max_attachment_bytes == 0 {
             anyhow::bail!("max_attachment_bytes must be above zero");
+        }
+        if let Err(e) = cfg.calendar.hours() {
+            anyhow::bail!("invalid business calendar: {e}");
         }
         Ok(cfg)
     }
@@ -125,6 +136,35 @@ mod tests {
             assert_eq!(c.heartbeat_secs, 5);
             assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
             assert_eq!(c.session_ttl_days, 90);
+            assert_eq!(c.calendar, desk_domain::BusinessCalendar::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn calendar_from_file_and_environment_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "desk.toml",
+                "[calendar]\ntimezone = \"Europe/Kyiv\"\nopens = \"09:00\"\n\
+                 working_days = [1, 2, 3, 4, 5]\nholidays = [\"2027-01-01\"]\n",
+            )?;
+            jail.set_env("DESK_CALENDAR__CLOSES", "18:00");
+            let c = Config::load(Some(Path::new("desk.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(c.calendar.opens, "09:00");
+            assert_eq!(c.calendar.closes, "18:00");
+            assert_eq!(c.calendar.working_days, vec![1, 2, 3, 4, 5]);
+            assert_eq!(c.calendar.holidays.len(), 1);
+            assert_eq!(c.calendar.timezone, "Europe/Kyiv");
+
+            jail.set_env("DESK_CALENDAR__TIMEZONE", "Mars/Olympus");
+            let err = Config::load(Some(Path::new("desk.toml")), &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("calendar.timezone"), "{err}");
             Ok(())
         });
     }

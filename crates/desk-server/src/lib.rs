@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod demo;

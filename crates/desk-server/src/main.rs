@@ -122,6 +122,10 @@ async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
     let store: Arc<dyn Store> = Arc::new(store);
+    store
+        .calendar()
+        .set(config.calendar.clone())
+        .map_err(|e| anyhow::anyhow!("invalid business calendar: {e}"))?;
     desk_server::topics::seed_if_empty(store.as_ref()).await?;
     Ok(store)
 }

@@ -15,6 +15,8 @@ use crate::routes;
         routes::auth::accept_invitation,
         routes::auth::me,
         routes::topics::list,
+        routes::calendar::calendar,
+        routes::calendar::expectation,
         routes::tickets::list,
         routes::tickets::create,
         routes::tickets::get_one,
@@ -42,6 +44,7 @@ use crate::routes;
     tags(
         (name = "auth", description = "Sign-in and accounts"),
         (name = "topics", description = "What a ticket is about"),
+        (name = "calendar", description = "Business hours and what a new ticket can expect"),
         (name = "tickets", description = "Tickets and conversations"),
         (name = "attachments", description = "Files"),
         (name = "sync", description = "Delta sync and push"),

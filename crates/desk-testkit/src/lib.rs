@@ -74,6 +74,12 @@ impl TestServer {
             heartbeat_secs: 1,
             ..Config::default()
         };
+        if !self.clock.is_manual() {
+            // On the wall clock, tests would meet the after-hours notice only when run at
+            // night: keep them independent of the hour. Business-hours tests use a manual clock
+            // (and the default Kyiv calendar), or set `calendar` in `tweak`.
+            config.calendar = desk_domain::BusinessCalendar::around_the_clock();
+        }
         (self.tweak)(&mut config);
         let listener = match port {
             // Same port after a restart, so clients reconnect where they were.

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod calendar;
 pub mod health;
 pub mod incidents;
 pub mod sync;
@@ -22,6 +23,7 @@ pub fn router(max_json_bytes: usize) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(topics::router())
+        .merge(calendar::router())
         .merge(tickets::router())
         .merge(sync::router())
         .merge(incidents::router())

@@ -260,6 +260,10 @@ pub trait Store: Send + Sync + 'static {
     /// The clock every write and read of this store takes "now" from.
     fn clock(&self) -> &crate::clock::Clock;
 
+    /// The business calendar its writes follow (after-hours notices, waiting clocks); the
+    /// server puts the configured one in force at start.
+    fn calendar(&self) -> &crate::calendar::CalendarHandle;
+
     /// Finishes queued writes and closes the database.
     async fn close(&self);
 }

@@ -65,6 +65,11 @@ pub async fn created<T: serde::de::DeserializeOwned>(
     Ok((serde_json::from_str(&text)?, serde_json::from_str(&text)?))
 }
 
+/// The ticket as a customer sees it: without the staff-only waiting clock.
+pub fn public(t: desk_domain::Ticket) -> desk_domain::Ticket {
+    desk_domain::Ticket { waiting: None, ..t }
+}
+
 /// A create-ticket body with a fresh UUIDv7.
 pub fn ticket_body(topic: &str, subject: &str, body: &str) -> Value {
     serde_json::json!({"id": Uuid::now_v7(), "topic_id": topic, "subject": subject, "body": body})

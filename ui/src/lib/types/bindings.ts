@@ -66,6 +66,20 @@ export type Channel = "app" | "telegram" | "system";
 
 export type PersonRef = { id: string, name: string, role: Role, };
 
+export type WaitClock = { 
+/**
+ * Waited time up to `since`, in milliseconds.
+ */
+accumulated_ms: number, 
+/**
+ * The clock runs from `since` on (the ticket is new or in progress).
+ */
+running: boolean, 
+/**
+ * When the clock last started or stopped.
+ */
+since: string, };
+
 export type Ticket = { 
 /**
  * Client-generated UUIDv7.
@@ -94,7 +108,75 @@ message_count: number,
 /**
  * The incident an outage report belongs to.
  */
-incident_id: string | null, };
+incident_id: string | null, 
+/**
+ * Staff only (`null` for customers): how long the ticket has waited for support in working
+ * time; the app computes the live figure with the business calendar.
+ */
+waiting?: WaitClock | null, };
+
+export type BusinessCalendar = { 
+/**
+ * IANA time zone the hours are in, e.g. `Europe/Kyiv`.
+ */
+timezone: string, 
+/**
+ * Opening time, `HH:MM` local.
+ */
+opens: string, 
+/**
+ * Closing time, `HH:MM` local, after `opens`; `24:00` is the end of the day.
+ */
+closes: string, 
+/**
+ * ISO weekdays that are working days: 1 = Monday … 7 = Sunday. All seven by default: the
+ * vendor's help page names only the night hours (20:00–08:00) as off.
+ */
+working_days: Array<number>, 
+/**
+ * Dates (local) with no working hours at all, e.g. `2027-01-01`.
+ */
+holidays: Array<string>, };
+
+export type HandledDay = "today" | "tomorrow" | "weekday" | "date";
+
+export type Expectation = { topic_id: string, 
+/**
+ * The topic is handled around the clock (outages).
+ */
+urgent: boolean, 
+/**
+ * Specialists are at work at `at`.
+ */
+working_now: boolean, 
+/**
+ * The instant this expectation is for.
+ */
+at: string, 
+/**
+ * When specialists take the ticket up: `at` for urgent topics and in working hours.
+ */
+handled_from: string, 
+/**
+ * `handled_from` is `at`: taken up at once.
+ */
+handled_now: boolean, 
+/**
+ * `handled_from` as local wall-clock time in the calendar's zone, `HH:MM`.
+ */
+local_time: string, day: HandledDay, 
+/**
+ * ISO weekday of `handled_from` (1 = Monday), for "from 08:00 on Monday".
+ */
+weekday: number, 
+/**
+ * Local date of `handled_from`, for "from 08:00 on 8 January".
+ */
+date: string, 
+/**
+ * Minutes from `at` to `handled_from`, rounded up ("in 9 h").
+ */
+wait_minutes: number, };
 
 export type Message = { 
 /**
@@ -172,7 +254,11 @@ export type ClientEvent = { "type": "models_changed", tickets: Array<string>, to
 
 export type SendState = { outbox_seq: number, state: OutboxState, error: string | null, };
 
-export type TicketItem = { sending: SendState | null, ticket: Ticket, 
+export type TicketItem = { sending: SendState | null, 
+/**
+ * Agents only: how long the ticket has waited for support, in working time, when read.
+ */
+waited_ms?: number, ticket: Ticket, 
 /**
  * Shows a write still in the outbox (no number yet, or a status change not yet sent).
  */

@@ -6,6 +6,7 @@ mod incidents;
 mod rows;
 mod sync;
 mod tickets;
+mod waiting;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ pub struct SqliteStore {
     blobs: PathBuf,
     uploads: PathBuf,
     clock: Clock,
+    calendar: crate::calendar::CalendarHandle,
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -81,7 +83,8 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         let (events, _) = broadcast::channel(4096);
-        let writer = Writer::spawn(conn, events.clone(), clock.clone());
+        let calendar = crate::calendar::CalendarHandle::default();
+        let writer = Writer::spawn(conn, events.clone(), clock.clone(), calendar.clone());
         Ok(Self {
             read,
             writer,
@@ -89,6 +92,7 @@ impl SqliteStore {
             blobs,
             uploads,
             clock,
+            calendar,
         })
     }
 
@@ -437,8 +441,16 @@ impl Store for SqliteStore {
 
     async fn create_ticket(&self, v: &Viewer, t: NewTicket) -> StoreResult<(Ticket, Created)> {
         let v = *v;
-        self.write(move |ctx| Box::pin(tickets::create_ticket(ctx, v, t)))
-            .await
+        self.write(move |ctx| {
+            Box::pin(async move {
+                let (mut ticket, created) = tickets::create_ticket(ctx, v, t).await?;
+                if created == Created::New {
+                    tickets::after_hours_notice(ctx, &mut ticket).await?;
+                }
+                Ok((ticket, created))
+            })
+        })
+        .await
     }
 
     async fn ticket(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Ticket>> {
@@ -658,6 +670,10 @@ impl Store for SqliteStore {
 
     fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    fn calendar(&self) -> &crate::calendar::CalendarHandle {
+        &self.calendar
     }
 
     async fn close(&self) {

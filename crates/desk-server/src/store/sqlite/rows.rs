@@ -120,13 +120,17 @@ pub struct TicketRow {
     pub last_message_at: i64,
     pub message_count: i64,
     pub incident_id: Option<Uuid>,
+    pub wait_ms: i64,
+    pub wait_since: i64,
+    pub wait_running: bool,
 }
 
 pub const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.topic_id, t.urgent, t.status, \
     t.organization_id, o.name AS organization_name, \
     t.requester_id, r.name AS requester_name, r.role AS requester_role, \
     t.assignee_id, a.name AS assignee_name, a.role AS assignee_role, \
-    t.created_at, t.updated_at, t.resolved_at, t.last_message_at, t.message_count, t.incident_id \
+    t.created_at, t.updated_at, t.resolved_at, t.last_message_at, t.message_count, t.incident_id, \
+    t.wait_ms, COALESCE(t.wait_since, t.created_at) AS wait_since, t.wait_running \
     FROM tickets t \
     JOIN organizations o ON o.id = t.organization_id \
     JOIN users r ON r.id = t.requester_id \
@@ -165,6 +169,12 @@ impl TicketRow {
             last_message_at: ts(self.last_message_at),
             message_count: self.message_count,
             incident_id: self.incident_id,
+            waiting: Some(super::waiting::clock(
+                status,
+                self.wait_ms,
+                self.wait_since,
+                self.wait_running,
+            )),
         })
     }
 }
@@ -227,6 +237,14 @@ impl From<AttachmentRow> for Attachment {
             sha256: r.sha256,
         }
     }
+}
+
+/// The ticket as `v` may see it: the waiting clock is for staff only.
+pub fn for_viewer(mut t: Ticket, v: &crate::rules::Viewer) -> Ticket {
+    if !v.is_staff() {
+        t.waiting = None;
+    }
+    t
 }
 
 /// `?, ?, ?` for an `IN (...)` list of `n` values.

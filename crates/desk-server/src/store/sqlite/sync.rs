@@ -91,7 +91,11 @@ async fn changes_in_snapshot(
             other => return Err(ApiError::internal(format!("unknown change kind {other}"))),
         }
     }
-    let tickets = tickets_by_ids(conn, &ticket_ids).await?;
+    let tickets: Vec<_> = tickets_by_ids(conn, &ticket_ids)
+        .await?
+        .into_iter()
+        .map(|t| super::rows::for_viewer(t, v))
+        .collect();
     let messages = messages_by_ids(conn, &message_ids).await?;
     let topics = topics_by_ids(conn, &topic_ids).await?;
     incident_ids.sort();
@@ -99,7 +103,6 @@ async fn changes_in_snapshot(
     let mut incidents = incidents_map(conn, v, &incident_ids).await?;
     let pages = pages_by_ids(conn, &page_ids).await?;
     let duty = duty_by_ids(conn, &duty_ids).await?;
-
 
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {

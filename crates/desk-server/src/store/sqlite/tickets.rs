@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::rows::{
     ATTACHMENT_COLUMNS, AttachmentRow, MESSAGE_SELECT, MessageRow, TICKET_SELECT, TicketRow,
-    placeholders,
+    for_viewer, placeholders,
 };
 use super::writer::WriteCtx;
 use crate::error::ApiError;
@@ -60,7 +60,7 @@ pub async fn ticket(
         .fetch_optional(conn)
         .await?;
     match row {
-        Some(r) if v.sees_org(r.organization_id) => Ok(Some(r.into_ticket()?)),
+        Some(r) if v.sees_org(r.organization_id) => Ok(Some(for_viewer(r.into_ticket()?, v))),
         _ => Ok(None),
     }
 }
@@ -288,7 +288,7 @@ pub async fn list(
     };
     let items = rows
         .into_iter()
-        .map(TicketRow::into_ticket)
+        .map(|r| r.into_ticket().map(|t| for_viewer(t, v)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(TicketPage { items, next })
 }
@@ -418,8 +418,57 @@ pub async fn create_ticket(
         last_message_at: at,
         message_count: 1,
         incident_id: None,
+        waiting: v.is_staff().then_some(desk_domain::WaitClock {
+            accumulated_ms: 0,
+            running: true,
+            since: at,
+        }),
     };
     Ok((created, Created::New))
+}
+
+/// After a ticket is filed (in the same write): a non-urgent ticket filed outside working hours
+/// gets a system message saying honestly when it will be taken up, in the requester's
+/// language. Signed by the support service, channel `system`: not a reply from support, so the
+/// status stays. (Outage reports do not pass here: they are handled at once.)
+pub async fn after_hours_notice(ctx: &mut WriteCtx, t: &mut Ticket) -> StoreResult<()> {
+    let calendar = ctx.calendar.get();
+    if t.urgent || calendar.hours.is_working(t.created_at) {
+        return Ok(());
+    }
+    let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = ?")
+        .bind(t.requester.id)
+        .fetch_optional(&mut ctx.conn)
+        .await?;
+    let expectation = calendar.hours.expectation(&t.topic_id, false, t.created_at);
+    let body =
+        desk_domain::calendar::after_hours_notice(&expectation, locale.as_deref().unwrap_or("uk"));
+    let id = Uuid::now_v7();
+    let now = t.created_at.timestamp_millis();
+    insert_message(
+        ctx,
+        id,
+        t.id,
+        desk_domain::calendar::SUPPORT_SERVICE_USER_ID,
+        &body,
+        false,
+        desk_domain::Channel::System,
+        now,
+    )
+    .await?;
+    sqlx::query("UPDATE tickets SET message_count = message_count + 1 WHERE id = ?")
+        .bind(t.id)
+        .execute(&mut ctx.conn)
+        .await?;
+    record_changes(
+        ctx,
+        &[(KIND_TICKET, t.id), (KIND_MESSAGE, id)],
+        Some(t.organization_id),
+        false,
+    )
+    .await?;
+    t.message_count += 1;
+    Ok(())
 }
 
 /// Moves several entities of one scope to the head of the change log in one statement; one
@@ -561,6 +610,9 @@ pub async fn add_message(
         .bind(m.ticket_id)
         .execute(&mut ctx.conn)
         .await?;
+        if new_status != status {
+            super::waiting::status_written(ctx, m.ticket_id, now).await?;
+        }
         record_change(
             ctx,
             KIND_TICKET,
@@ -604,7 +656,9 @@ pub async fn update_ticket(
                 .fetch_optional(&mut ctx.conn)
                 .await?;
             match role.as_deref() {
-                Some("agent") | Some("admin") => {}
+                // The support service's own account signs automatic messages; it takes no work.
+                Some("agent") | Some("admin")
+                    if a != desk_domain::calendar::SUPPORT_SERVICE_USER_ID => {}
                 Some(_) => {
                     return Err(ApiError::validation(
                         "Звернення можна призначити лише спеціалістові підтримки.",
@@ -633,6 +687,9 @@ pub async fn update_ticket(
         .bind(id)
         .execute(&mut ctx.conn)
         .await?;
+        if new_status != status {
+            super::waiting::status_written(ctx, id, now).await?;
+        }
         record_change(
             ctx,
             KIND_TICKET,

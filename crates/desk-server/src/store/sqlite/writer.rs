@@ -20,6 +20,8 @@ pub(crate) struct WriteCtx {
     pub conn: SqliteConnection,
     pub notes: Vec<ChangeNote>,
     pub clock: crate::clock::Clock,
+    /// The business calendar in force (after-hours notices, waiting clocks).
+    pub calendar: crate::calendar::CalendarHandle,
 }
 
 impl WriteCtx {
@@ -42,6 +44,7 @@ impl Writer {
         conn: SqliteConnection,
         events: broadcast::Sender<ChangeNote>,
         clock: crate::clock::Clock,
+        calendar: crate::calendar::CalendarHandle,
     ) -> Self {
         let (tx, rx) = mpsc::channel::<Job>(4096);
         tokio::spawn(run(
@@ -49,6 +52,7 @@ impl Writer {
                 conn,
                 notes: Vec::new(),
                 clock,
+                calendar,
             },
             rx,
             events,

@@ -1,0 +1,97 @@
+//! The business calendar on this device: fetched from the server (`GET /calendar`) when the
+//! account opens and kept in the account's local store, so the expectation shown before Save
+//! and the agents' waited times are computed here, offline too, with the same logic the server
+//! uses (desk-domain's calendar).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use desk_domain::calendar::BusinessHours;
+use desk_domain::{BusinessCalendar, Expectation, Ticket};
+
+use crate::desk::{Desk, Inner};
+use crate::error::Error;
+
+const KEY: &str = "calendar";
+/// Between attempts while the server cannot be reached at start.
+const RETRY: Duration = Duration::from_secs(30);
+
+/// The calendar last fetched, or the default (Europe/Kyiv, 08:00–20:00) before the first fetch.
+pub(crate) async fn cached(inner: &Inner) -> BusinessCalendar {
+    match inner.local.meta(KEY).await {
+        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_default(),
+        _ => BusinessCalendar::default(),
+    }
+}
+
+pub(crate) async fn hours(inner: &Inner) -> BusinessHours {
+    cached(inner).await.hours_or_default()
+}
+
+/// Fetches the calendar and keeps it.
+pub(crate) async fn refresh(inner: &Inner) -> Result<BusinessCalendar, Error> {
+    let cal = inner.api.calendar().await?;
+    let json = serde_json::to_string(&cal).map_err(Error::storage)?;
+    inner.local.set_meta(KEY, &json).await?;
+    Ok(cal)
+}
+
+/// At open: fetch now, and keep trying every 30 s while the server cannot be reached, until it
+/// answers or the account closes.
+pub(crate) fn spawn_refresh(inner: Arc<Inner>) {
+    tokio::spawn(async move {
+        loop {
+            match refresh(&inner).await {
+                Ok(_) => return,
+                Err(e) => tracing::debug!(code = %e.code, "calendar not fetched yet"),
+            }
+            tokio::select! {
+                _ = inner.stop.cancelled() => return,
+                _ = tokio::time::sleep(RETRY) => {},
+            }
+        }
+    });
+}
+
+/// How long `t` has waited for support at `now`, in working time; `None` for customers (the
+/// server sends the clock to staff only).
+pub(crate) fn waited_ms(hours: &BusinessHours, t: &Ticket, now: DateTime<Utc>) -> Option<i64> {
+    t.waiting.map(|w| w.waited_ms(hours, t.urgent, now))
+}
+
+impl Desk {
+    /// The business calendar this device knows (the default until the first fetch).
+    pub async fn calendar(&self) -> BusinessCalendar {
+        cached(&self.inner).await
+    }
+
+    /// What a ticket on `topic_id` filed now can expect, computed locally (works offline).
+    pub async fn expectation(&self, topic_id: &str) -> Result<Expectation, Error> {
+        self.expectation_at(topic_id, Utc::now()).await
+    }
+
+    /// [`Desk::expectation`] at a given instant.
+    pub async fn expectation_at(
+        &self,
+        topic_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Expectation, Error> {
+        let topics = self.topics().await?;
+        let topic = topics.iter().find(|t| t.id == topic_id).ok_or_else(|| {
+            Error::invalid(
+                "Такої теми немає. Оберіть тему зі списку.",
+                "There is no such topic. Choose one from the list.",
+            )
+        })?;
+        Ok(hours(&self.inner)
+            .await
+            .expectation(&topic.id, topic.urgent, at))
+    }
+
+    /// How long ticket `t` has waited for support at `now`, in working time (agents only).
+    pub async fn waited_ms(&self, t: &Ticket, now: DateTime<Utc>) -> Option<i64> {
+        t.waiting?;
+        waited_ms(&hours(&self.inner).await, t, now)
+    }
+}
