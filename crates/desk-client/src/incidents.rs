@@ -527,7 +527,7 @@ impl Desk {
     /// the open incident (the form then shows «вже відомо: … з 02:10 — додайте подробиці» and
     /// sends what the person writes as a reply on `ticket_id` instead of a duplicate report),
     /// or my own report of this kind still being sent; `None`: file a report. From the cache:
-    /// instant and offline.
+    /// instant and offline. For agents: any open incident of the kind.
     pub async fn known_outage(&self, kind: OutageKind) -> Result<Option<KnownOutage>, Error> {
         let me = self.inner.me().clone();
         let org = if me.role.is_staff() {
@@ -584,7 +584,8 @@ impl Desk {
     /// is reachable, files first, exactly once — and shows at once as an urgent provisional
     /// ticket with its sending state. The server links it to the open incident of this kind
     /// for the organisation, or opens one and pages the on-duty agents. Answers the report
-    /// ticket's id. Ask [`Desk::known_outage`] first to avoid a duplicate.
+    /// ticket's id. Ask [`Desk::known_outage`] first to avoid a duplicate. Customers only:
+    /// agents announce an outage with [`Desk::announce_incident`].
     pub async fn report_outage(
         &self,
         kind: OutageKind,
@@ -611,6 +612,12 @@ impl Desk {
 
     /// Files the report form's draft (see [`Desk::outage_draft_key`]) as an outage report.
     pub async fn submit_outage_draft(&self) -> Result<Uuid, Error> {
+        if self.inner.me().role.is_staff() {
+            return Err(Error::invalid(
+                "Спеціалісти не подають звернень про збій від себе: оголосіть збій для потрібних служб.",
+                "Support specialists do not report outages themselves: announce the incident to the organisations affected.",
+            ));
+        }
         let key = Self::outage_draft_key();
         let d = self
             .inner
