@@ -20,4 +20,4 @@ cargo test --workspace --locked
 echo "==> desktop app end to end: real app under Xvfb and a session D-Bus, driven through WebDriver"
 command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
 DESK_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
-  dbus-run-session -- cargo test --locked -p desk-app --test e2e -- --test-threads=1
+  dbus-run-session -- cargo test --locked -p desk-app --test e2e --test outage_e2e -- --test-threads=1

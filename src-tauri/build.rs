@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "topics",
+    "expectation",
     "tickets",
     "ticket",
     "search",
@@ -33,6 +34,18 @@ const COMMANDS: &[&str] = &[
     "preferences",
     "set_preferences",
     "storage_info",
+    "known_outage",
+    "submit_outage_draft",
+    "incidents",
+    "incident",
+    "acknowledge_incident",
+    "post_incident_update",
+    "resolve_incident",
+    "update_incident",
+    "merge_incidents",
+    "announce_incident",
+    "duty_roster",
+    "set_on_duty",
 ];
 
 fn main() {

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use base64::Engine;
 use desk_client::{
-    Account, Desk, Draft, DraftInput, Error, LocalFile, OrgRef, OutboxItem, Preferences, SearchHit,
-    StorageInfo, SyncState, TicketItem, TicketQuery, TicketView,
+    Account, AnnounceInput, Desk, Draft, DraftInput, Error, IncidentView, KnownOutage, LocalFile,
+    OrgRef, OutboxItem, Preferences, SearchHit, StorageInfo, SyncState, TicketItem, TicketQuery,
+    TicketView,
 };
-use desk_domain::{Attachment, TicketStatus, Topic};
+use desk_domain::{
+    Attachment, DutyAgent, Incident, OutageKind, TicketStatus, Topic, UpdateIncident,
+};
 use tauri::{AppHandle, State};
 use uuid::Uuid;
 
@@ -80,6 +83,12 @@ pub async fn sign_out(shell: S<'_>, discard_unsent: bool) -> R<()> {
 #[tauri::command]
 pub async fn topics(shell: S<'_>) -> R<Vec<Topic>> {
     shell.desk().await?.topics().await
+}
+
+/// What a ticket on this topic filed now can expect (business hours; computed offline too).
+#[tauri::command]
+pub async fn expectation(shell: S<'_>, topic_id: String) -> R<desk_domain::Expectation> {
+    shell.desk().await?.expectation(&topic_id).await
 }
 
 #[tauri::command]
@@ -286,4 +295,66 @@ pub async fn set_preferences(shell: S<'_>, preferences: Preferences) -> R<()> {
 #[tauri::command]
 pub async fn storage_info(shell: S<'_>) -> R<StorageInfo> {
     shell.desk().await?.storage_info().await
+}
+
+// --- outages (desk-client's incidents.rs)
+
+#[tauri::command]
+pub async fn known_outage(shell: S<'_>, kind: OutageKind) -> R<Option<KnownOutage>> {
+    shell.desk().await?.known_outage(kind).await
+}
+
+#[tauri::command]
+pub async fn submit_outage_draft(shell: S<'_>) -> R<Uuid> {
+    shell.desk().await?.submit_outage_draft().await
+}
+
+#[tauri::command]
+pub async fn incidents(shell: S<'_>, status: Option<String>) -> R<Vec<Incident>> {
+    shell.desk().await?.incidents(status.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn incident(shell: S<'_>, id: Uuid) -> R<Option<IncidentView>> {
+    shell.desk().await?.incident(id).await
+}
+
+#[tauri::command]
+pub async fn acknowledge_incident(shell: S<'_>, id: Uuid) -> R<Incident> {
+    shell.desk().await?.acknowledge_incident(id).await
+}
+
+#[tauri::command]
+pub async fn post_incident_update(shell: S<'_>, id: Uuid, body: String) -> R<Incident> {
+    shell.desk().await?.post_incident_update(id, &body).await
+}
+
+#[tauri::command]
+pub async fn resolve_incident(shell: S<'_>, id: Uuid, body: String) -> R<Incident> {
+    shell.desk().await?.resolve_incident(id, &body).await
+}
+
+#[tauri::command]
+pub async fn update_incident(shell: S<'_>, id: Uuid, update: UpdateIncident) -> R<Incident> {
+    shell.desk().await?.update_incident(id, update).await
+}
+
+#[tauri::command]
+pub async fn merge_incidents(shell: S<'_>, into: Uuid, from: Uuid) -> R<Incident> {
+    shell.desk().await?.merge_incidents(into, from).await
+}
+
+#[tauri::command]
+pub async fn announce_incident(shell: S<'_>, input: AnnounceInput) -> R<Incident> {
+    shell.desk().await?.announce_incident(input).await
+}
+
+#[tauri::command]
+pub async fn duty_roster(shell: S<'_>) -> R<Vec<DutyAgent>> {
+    shell.desk().await?.duty_roster().await
+}
+
+#[tauri::command]
+pub async fn set_on_duty(shell: S<'_>, on_duty: bool) -> R<DutyAgent> {
+    shell.desk().await?.set_on_duty(on_duty).await
 }

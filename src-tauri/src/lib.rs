@@ -208,6 +208,7 @@ pub fn run() {
             commands::sign_in,
             commands::sign_out,
             commands::topics,
+            commands::expectation,
             commands::tickets,
             commands::ticket,
             commands::search,
@@ -235,6 +236,18 @@ pub fn run() {
             commands::preferences,
             commands::set_preferences,
             commands::storage_info,
+            commands::known_outage,
+            commands::submit_outage_draft,
+            commands::incidents,
+            commands::incident,
+            commands::acknowledge_incident,
+            commands::post_incident_update,
+            commands::resolve_incident,
+            commands::update_incident,
+            commands::merge_incidents,
+            commands::announce_incident,
+            commands::duty_roster,
+            commands::set_on_duty,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -1,43 +1,75 @@
-//! Native notifications (freedesktop, over D-Bus) for what the core's policy decided. Clicking
-//! one (its default action) brings the window up on that ticket.
+//! Native notifications (freedesktop, over D-Bus) for what the core's policy decided. An
+//! outage page rings with critical urgency (the `urgency` hint 2 on Linux: no timeout, meant to
+//! get through do-not-disturb). Clicking one (its default action) brings the window up on what
+//! it is about: the incident for pages and for incident news with no report of mine, else the
+//! ticket.
 
-use desk_client::Notification;
+use desk_client::{Notification, NotificationKind, NotificationUrgency};
 use notify_rust::{Hint, Timeout, Urgency};
 use tauri::{AppHandle, Emitter, Manager};
 
 pub const OPEN_TICKET: &str = "desk://open-ticket";
+pub const OPEN_INCIDENT: &str = "desk://open-incident";
+
+/// Where a click leads: the event to emit and its payload (an id).
+fn target(n: &Notification) -> (&'static str, String) {
+    match n.incident_id {
+        // A page is answered on the incidents screen (acknowledge is one click there).
+        Some(i) if n.kind == NotificationKind::OutagePage || n.ticket_id.is_nil() => {
+            (OPEN_INCIDENT, i.to_string())
+        }
+        _ => (OPEN_TICKET, n.ticket_id.to_string()),
+    }
+}
+
+fn critical(n: &Notification) -> bool {
+    n.critical || n.urgency == NotificationUrgency::Critical
+}
 
 pub fn show(app: &AppHandle, n: Notification, sound: bool, open_label: &str) {
     let app = app.clone();
     let open_label = open_label.to_owned();
     // Showing and waiting for the click block on D-Bus: a thread of its own.
     std::thread::spawn(move || {
+        let critical = critical(&n);
         let mut note = notify_rust::Notification::new();
         note.appname("Desk")
             .summary(&n.title)
             .body(&n.body)
-            .icon("mail-message-new")
+            .icon(if critical {
+                "dialog-warning"
+            } else {
+                "mail-message-new"
+            })
             .action("default", &open_label)
-            .hint(Hint::Category(if n.critical {
+            .hint(Hint::Category(if critical {
                 "im.error".into()
             } else {
                 "im.received".into()
             }))
-            .urgency(if n.critical {
+            .urgency(if critical {
                 Urgency::Critical
             } else {
                 Urgency::Normal
             })
-            .timeout(if n.critical {
+            .timeout(if critical {
                 Timeout::Never
             } else {
                 Timeout::Default
             });
         if sound {
-            note.hint(Hint::SoundName("message-new-instant".into()));
+            note.hint(Hint::SoundName(
+                if critical {
+                    "alarm-clock-elapsed"
+                } else {
+                    "message-new-instant"
+                }
+                .into(),
+            ));
         } else {
             note.hint(Hint::SuppressSound(true));
         }
+        let (event, id) = target(&n);
         match note.show() {
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default" {
@@ -46,10 +78,54 @@ pub fn show(app: &AppHandle, n: Notification, sound: bool, open_label: &str) {
                         let _ = w.show();
                         let _ = w.set_focus();
                     }
-                    let _ = app.emit(OPEN_TICKET, n.ticket_id.to_string());
+                    let _ = app.emit(event, id.clone());
                 }
             }),
             Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn note(kind: NotificationKind, ticket: Uuid, incident: Option<Uuid>) -> Notification {
+        Notification {
+            key: "k".into(),
+            kind,
+            ticket_id: ticket,
+            ticket_number: 7,
+            title: "t".into(),
+            body: "b".into(),
+            critical: false,
+            urgency: NotificationUrgency::Normal,
+            incident_id: incident,
+        }
+    }
+
+    #[test]
+    fn a_click_opens_the_incident_for_pages_and_ticketless_news_else_the_ticket() {
+        let (t, i) = (Uuid::now_v7(), Uuid::now_v7());
+        let page = note(NotificationKind::OutagePage, t, Some(i));
+        assert_eq!(target(&page), (OPEN_INCIDENT, i.to_string()));
+        let news = note(NotificationKind::IncidentUpdate, Uuid::nil(), Some(i));
+        assert_eq!(target(&news), (OPEN_INCIDENT, i.to_string()));
+        let mine = note(NotificationKind::IncidentResolved, t, Some(i));
+        assert_eq!(target(&mine), (OPEN_TICKET, t.to_string()));
+        let reply = note(NotificationKind::SupportReplied, t, None);
+        assert_eq!(target(&reply), (OPEN_TICKET, t.to_string()));
+    }
+
+    #[test]
+    fn critical_urgency_or_flag_rings_critical() {
+        let mut n = note(NotificationKind::OutagePage, Uuid::now_v7(), None);
+        assert!(!critical(&n));
+        n.urgency = NotificationUrgency::Critical;
+        assert!(critical(&n));
+        n.urgency = NotificationUrgency::Normal;
+        n.critical = true;
+        assert!(critical(&n));
+    }
 }

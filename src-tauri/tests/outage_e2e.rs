@@ -1,0 +1,379 @@
+//! Outages end to end (issue 5): two real app instances at once against one real desk-server —
+//! a dispatcher's (customer) and a support specialist's (agent) — each its own data dir, its
+//! own WebDriver (tauri-driver + WebKitWebDriver) and its own session D-Bus, so each app's
+//! notifications are read off its own bus. (Two instances need two buses: the single-instance
+//! plugin owns a name on the session bus, and a second app on the same bus would hand over to
+//! the first and exit.)
+//!
+//! 1. The agent signs in and goes on duty from the header («На чергуванні»).
+//! 2. The customer reports «telephony down» from the header's «Повідомити про збій», with a
+//!    few words and a dropped file.
+//! 3. The agent's app raises the page: a `Notify` on the agent's bus with the `urgency` hint
+//!    byte 2 (critical). The agent opens the incidents screen and acknowledges it there.
+//! 4. The customer's app shows «Прийнято: agent о HH:MM» on the report and in the banner, at
+//!    once (push, no restart), and notifies it; an update the agent posts reaches the
+//!    customer's banner, timeline and notifications the same way.
+//! 5. The agent resolves it with a text; the customer's app raises the resolution notification
+//!    (read off the customer's bus) and the banner goes away.
+//!
+//! Screenshots: docs/screenshots/report-outage.png, incident-banner.png, agent-incidents.png.
+//! Runs only with DESK_E2E=1 (scripts/test.sh), under Xvfb and dbus-run-session.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod harness;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use desk_testkit::Cast;
+use fantoccini::Client;
+use harness::{
+    E2E_PORTS, Ports, Proc, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
+    wait_text, wait_until,
+};
+
+/// The agent's app: its own WebDriver ports (the customer's app uses E2E_PORTS).
+const AGENT_PORTS: Ports = Ports {
+    driver: 4446,
+    native: 4447,
+};
+
+fn screenshots_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+async fn shot(c: &Client, name: &str) {
+    // A screenshot right after a DOM change can show the old frame: settle first.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::create_dir_all(screenshots_dir()).unwrap();
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// A private session bus for the agent's app: `dbus-daemon --session`, its address read from
+/// its first line of output. Notification daemons are activated on it like on any session bus.
+fn start_session_bus() -> (Proc, String) {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts");
+    let out = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).unwrap();
+    let address = line.trim().to_owned();
+    assert!(!address.is_empty(), "dbus-daemon printed its address");
+    (Proc(child), address)
+}
+
+/// dbus-monitor on the bus at `address`, `Notify` calls only.
+fn start_dbus_monitor_at(address: &str, out: &Path) -> Proc {
+    let file = std::fs::File::create(out).unwrap();
+    let child = Command::new("dbus-monitor")
+        .args([
+            "--address",
+            address,
+            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(file)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor starts");
+    Proc(child)
+}
+
+/// The `Notify` calls in a dbus-monitor log, each as one line with its whitespace collapsed.
+fn notify_calls(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.split("method call")
+        .skip(1)
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+async fn wait_notification(log: &Path, what: &str, want: impl Fn(&str) -> bool) -> String {
+    let mut found = String::new();
+    for _ in 0..300 {
+        if let Some(c) = notify_calls(log).into_iter().find(|c| want(c)) {
+            found = c;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !found.is_empty(),
+        "timed out waiting for the notification {what}; seen: {:#?}",
+        notify_calls(log)
+    );
+    found
+}
+
+/// Emits what the shell's drop handler emits when files land at (x, y).
+async fn drop_files(c: &Client, paths: &[&Path], x: f64, y: f64) {
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    c.execute(
+        "return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {event: 'desk://file-drop', payload: {paths: arguments[0], x: arguments[1], y: arguments[2]}});",
+        vec![serde_json::json!(paths), serde_json::json!(x), serde_json::json!(y)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    wait(c, "[data-testid=signin-form]").await;
+    type_into(c, "[data-testid=signin-server]", base).await;
+    type_into(c, "[data-testid=signin-email]", email).await;
+    type_into(c, "[data-testid=signin-password]", desk_testkit::PASSWORD).await;
+    click(c, "[data-testid=signin-submit]").await;
+    wait(c, "[data-testid=status-bar]").await;
+}
+
+/// Closes the in-app notices (they would cover the banner in a screenshot).
+async fn dismiss_notices(c: &Client) {
+    while let Ok(b) = c.find(css("[data-testid=notice] button")).await {
+        if b.click().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(c: &Client, selector: &str) -> String {
+    match c.find(css(selector)).await {
+        Ok(e) => e
+            .prop("textContent")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn outage_reported_paged_acknowledged_resolved() {
+    if std::env::var_os("DESK_E2E").is_none() {
+        eprintln!(
+            "outage E2E skipped: set DESK_E2E=1 (scripts/test.sh does, under Xvfb and D-Bus)"
+        );
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let cast = Cast::new().await.unwrap();
+    let base = cast.server.base.clone();
+
+    // The customer's app on the test's session bus, the agent's on a bus of its own.
+    let customer_log = work.path().join("notify-customer.log");
+    let agent_log = work.path().join("notify-agent.log");
+    let _customer_monitor = start_dbus_monitor(&customer_log);
+    let (mut agent_bus, agent_address) = start_session_bus();
+    let _agent_monitor = start_dbus_monitor_at(&agent_address, &agent_log);
+    let logs_c = work.path().join("customer");
+    let logs_a = work.path().join("agent");
+    std::fs::create_dir_all(&logs_c).unwrap();
+    std::fs::create_dir_all(&logs_a).unwrap();
+    let mut driver_c = start_driver(E2E_PORTS, &logs_c.join("data"), &logs_c, &[]);
+    let mut driver_a = start_driver(
+        AGENT_PORTS,
+        &logs_a.join("data"),
+        &logs_a,
+        &[("DBUS_SESSION_BUS_ADDRESS", agent_address.as_str())],
+    );
+    let app = env!("CARGO_BIN_EXE_desk-app");
+    let agent = connect(AGENT_PORTS, app).await;
+    let customer = connect(E2E_PORTS, app).await;
+
+    let run = tokio::spawn(scenario(
+        customer.clone(),
+        agent.clone(),
+        base,
+        work.path().to_owned(),
+        customer_log,
+        agent_log,
+    ))
+    .await;
+    // Whatever happened: close both sessions (the apps exit) and stop the drivers first.
+    let _ = customer.close().await;
+    let _ = agent.close().await;
+    driver_c.terminate();
+    driver_a.terminate();
+    agent_bus.terminate();
+    if let Err(e) = run {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn scenario(
+    customer: Client,
+    agent: Client,
+    base: String,
+    work: PathBuf,
+    customer_log: PathBuf,
+    agent_log: PathBuf,
+) {
+    // 1. The agent signs in and goes on duty.
+    sign_in(&agent, &base, "agent@vendor.example.com").await;
+    wait(&agent, "[data-testid=duty-toggle][data-on-duty=false]").await;
+    click(&agent, "[data-testid=duty-toggle]").await;
+    wait(&agent, "[data-testid=duty-toggle][data-on-duty=true]").await;
+    wait_text(&agent, "[data-testid=duty-roster]", "agent").await;
+
+    // 2. The customer reports telephony down from the header, with a dropped file.
+    sign_in(&customer, &base, "alice@a.example.com").await;
+    click(&customer, "[data-testid=report-outage]").await;
+    wait(&customer, "[data-testid=report-form]").await;
+    click(&customer, "[data-testid=report-kind-telephony] input").await;
+    type_into(
+        &customer,
+        "[data-testid=report-description]",
+        "З 02:10 не проходять вхідні на всі номери, вихідні працюють. АТС і роутер перезавантажили.",
+    )
+    .await;
+    let log = work.join("журнал АТС.txt");
+    std::fs::write(&log, "02:10:03 SIP 503 Service Unavailable\n".repeat(40)).unwrap();
+    let e = wait(&customer, "[data-testid=report-description]").await;
+    let (x, y, w, h) = e.rectangle().await.unwrap();
+    drop_files(&customer, &[&log], x + w / 2.0, y + h / 2.0).await;
+    wait(
+        &customer,
+        "[data-testid=file-item][data-filename='журнал АТС.txt']",
+    )
+    .await;
+    assert!(
+        customer
+            .find(css("[data-testid=report-known]"))
+            .await
+            .is_err(),
+        "nothing is known yet: a new report"
+    );
+    shot(&customer, "report-outage").await;
+    click(&customer, "[data-testid=report-send]").await;
+    // The report's own screen: linked to a new incident nobody has acknowledged yet.
+    wait(&customer, "[data-testid=ticket-view]").await;
+    wait_text(
+        &customer,
+        "[data-testid=ticket-title]",
+        "Не працює телефонія",
+    )
+    .await;
+    wait(&customer, "[data-testid=incident-not-ack]").await;
+    wait(&customer, "[data-testid=incident-banner]").await;
+
+    // 3. The agent's app pages: critical urgency (hint byte 2), read off the agent's bus.
+    let page = wait_notification(&agent_log, "the page", |c| {
+        c.contains("Збій: Не працює телефонія") && c.contains("Таксі Ластівка")
+    })
+    .await;
+    assert!(
+        page.contains(r#"string "urgency" variant byte 2"#),
+        "the page rings with critical urgency: {page}"
+    );
+    // The customer's own report is not news to the customer.
+    assert!(
+        !notify_calls(&customer_log)
+            .iter()
+            .any(|c| c.contains("Збій: Не працює телефонія")),
+        "the customer is not paged"
+    );
+    // It stands out above the queue; the incidents screen has it, unacknowledged.
+    wait(&agent, "[data-testid=unacked-strip]").await;
+    click(&agent, "[data-testid=nav-incidents]").await;
+    wait(
+        &agent,
+        "[data-testid=incident-item][data-status=open][data-acknowledged=false]",
+    )
+    .await;
+    wait_text(&agent, "[data-testid=incident-detail]", "Таксі Ластівка").await;
+    shot(&agent, "agent-incidents").await;
+    click(&agent, "[data-testid=incident-acknowledge]").await;
+    wait_text(&agent, "[data-testid=incident-ack]", "Прийнято: agent о ").await;
+
+    // 4. The customer sees who took it and when, at once, on the report and in the banner,
+    // and hears it.
+    wait_text(
+        &customer,
+        "[data-testid=incident-ack]",
+        "Прийнято: agent о ",
+    )
+    .await;
+    wait_notification(&customer_log, "the acknowledgement", |c| {
+        c.contains("Збій прийнято в роботу") && c.contains("agent з підтримки")
+    })
+    .await;
+    wait_text(
+        &customer,
+        "[data-testid=incident-banner-ack]",
+        "Прийнято: agent о ",
+    )
+    .await;
+    let ack = text_of(&customer, "[data-testid=incident-ack]").await;
+    let hhmm = ack.rsplit(" о ").next().unwrap_or_default();
+    assert!(
+        hhmm.len() == 5 && hhmm.as_bytes()[2] == b':',
+        "a time of day in the office's timezone: {ack:?}"
+    );
+
+    // An update reaches the customer: notification, banner, timeline.
+    type_into(
+        &agent,
+        "[data-testid=incident-update-text]",
+        "Провайдер підтвердив аварію на лінії, обіцяє відновити до 03:30.",
+    )
+    .await;
+    click(&agent, "[data-testid=incident-update-send]").await;
+    wait_notification(&customer_log, "the update", |c| {
+        c.contains("Новини щодо збою") && c.contains("обіцяє відновити до 03:30")
+    })
+    .await;
+    wait_text(
+        &customer,
+        "[data-testid=incident-banner-latest]",
+        "обіцяє відновити до 03:30",
+    )
+    .await;
+    click(&customer, "[data-testid=incident-panel-toggle]").await;
+    wait(&customer, "[data-testid=timeline-event][data-kind=update]").await;
+    dismiss_notices(&customer).await;
+    shot(&customer, "incident-banner").await;
+
+    // 5. The agent resolves it; the customer is told and the banner goes away.
+    type_into(
+        &agent,
+        "[data-testid=incident-resolve-text]",
+        "Провайдер відновив SIP-транк, вхідні знову проходять.",
+    )
+    .await;
+    click(&agent, "[data-testid=incident-resolve]").await;
+    wait(
+        &agent,
+        "[data-testid=incident-detail][data-status=resolved]",
+    )
+    .await;
+
+    let resolved = wait_notification(&customer_log, "the resolution", |c| {
+        c.contains("Збій усунено") && c.contains("Провайдер відновив SIP-транк")
+    })
+    .await;
+    assert!(
+        !resolved.contains(r#"string "urgency" variant byte 2"#),
+        "the resolution is news, not an alarm: {resolved}"
+    );
+    wait_until("the banner goes away", || {
+        let c = customer.clone();
+        async move { c.find(css("[data-testid=incident-banner]")).await.is_err() }
+    })
+    .await;
+    wait(
+        &customer,
+        "[data-testid=incident-panel][data-status=resolved]",
+    )
+    .await;
+}
