@@ -15,6 +15,25 @@ describe('agent queue', () => {
     expect(screen.queryByTestId('nav-create')).toBeNull();
   });
 
+  it('shows how long each open ticket has waited in working time', async () => {
+    const { platform, desk } = await renderApp({ account: 'agent' });
+    await waitForRows();
+    platform.waitedMs.set(row(1045).getAttribute('data-ticket-id')!, 2 * 3_600_000 + 15 * 60_000);
+    await desk.queue.load();
+    await waitFor(() => expect(within(row(1045)).getByTestId('ticket-waited').textContent).toBe('чекає 2 год 15 хв'));
+    expect(within(row(1045)).getByTestId('ticket-waited').title).toContain('робочий час');
+    // Resolved and closed tickets wait for nobody.
+    await fireEvent.change(screen.getByTestId('queue-status'), { target: { value: 'closed' } });
+    await waitFor(() => expect(rowNumbers()).toEqual(['1027']));
+    expect(within(row(1027)).queryByTestId('ticket-waited')).toBeNull();
+  });
+
+  it('customers never see a waiting clock', async () => {
+    await renderApp({ account: 'customer' });
+    await waitForRows();
+    expect(screen.queryByTestId('ticket-waited')).toBeNull();
+  });
+
   it('assigns a ticket to me from the row', async () => {
     const { platform, desk } = await renderApp({ account: 'agent' });
     await waitForRows();

@@ -33,6 +33,30 @@ describe('create ticket', () => {
     expect(screen.queryByTestId('create-urgent')).toBeNull();
   });
 
+  it('shows before Save when an ordinary topic will be handled, with the way to report an outage', async () => {
+    const { platform } = await openCreate();
+    const expectation = vi.spyOn(platform, 'expectation');
+    await fireEvent.change(screen.getByTestId('create-topic'), { target: { value: 'tariffs' } });
+    // In working hours: nothing to say.
+    await waitFor(() => expect(expectation).toHaveBeenCalledWith('tariffs'));
+    expect(screen.queryByTestId('create-after-hours')).toBeNull();
+
+    platform.afterHours = true;
+    await fireEvent.change(screen.getByTestId('create-topic'), { target: { value: 'other' } });
+    const note = await screen.findByTestId('create-after-hours');
+    expect(note.textContent).toContain('Зараз неробочий час: фахівці візьмуть звернення в роботу завтра з 08:00 (через 9 год).');
+    expect(note.textContent).toContain('Не працює програма чи телефонія? Повідомте про збій.');
+
+    // Urgent topics are handled around the clock: no wait.
+    await fireEvent.change(screen.getByTestId('create-topic'), { target: { value: 'telephony-down' } });
+    await waitFor(() => expect(screen.queryByTestId('create-after-hours')).toBeNull());
+    expect(screen.getByTestId('create-urgent').textContent).toContain('цілодобово');
+
+    await fireEvent.change(screen.getByTestId('create-topic'), { target: { value: 'tariffs' } });
+    await fireEvent.click(await screen.findByTestId('create-report-outage'));
+    await screen.findByTestId('report-screen');
+  });
+
   it('saves through the outbox and shows the ticket as sending in the list', async () => {
     const { platform } = await openCreate({ unsent: false });
     const submit = vi.spyOn(platform, 'submitTicketDraft');

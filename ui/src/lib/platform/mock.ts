@@ -7,6 +7,7 @@
 
 import type {
   Account,
+  Expectation,
   Attachment,
   AnnounceInput,
   CachedTicket,
@@ -134,6 +135,11 @@ export class MockPlatform implements Platform {
 
   /** Sizes of files "on disk" by path, for `attachFiles`; unknown paths get a modest size. */
   fileSizes = new Map<string, number>();
+  /** Business hours in the mock: `true` puts it at 23:00, specialists back at 08:00 tomorrow. */
+  afterHours = false;
+  /** Agents' waited working time per ticket id; others get the time since creation. */
+  waitedMs = new Map<string, number>();
+
   /** What the next `pickFiles()` answers. */
   nextPick: string[] = ['/home/dispatcher/Зображення/помилка-входу.png'];
 
@@ -253,12 +259,16 @@ export class MockPlatform implements Platform {
 
   private item(r: Row): TicketItem {
     const id = r.ticket.id;
-    return {
+    const item: TicketItem = {
       ticket: clone(r.ticket),
       provisional: r.provisional || this.outboxItems.some((i) => i.ticket_id === id),
       unread: !r.read,
       sending: this.sendState((i) => i.ticket_id === id),
     };
+    if (this.staff() && OPEN.includes(r.ticket.status)) {
+      item.waited_ms = this.waitedMs.get(id) ?? Math.max(0, Date.now() - Date.parse(r.ticket.created_at));
+    }
+    return item;
   }
 
   private enqueue(entity: string, ticket: string, op: Op, files: LocalFile[]): OutboxItem {
@@ -577,6 +587,35 @@ export class MockPlatform implements Platform {
   async topics(): Promise<Topic[]> {
     this.me();
     return clone(TOPICS);
+  }
+
+  async expectation(topicId: string): Promise<Expectation> {
+    this.me();
+    const topic = TOPICS.find((t) => t.id === topicId);
+    if (!topic) {
+      throw this.err(
+        'validation_failed',
+        'Такої теми немає. Оберіть тему зі списку.',
+        'There is no such topic. Choose one from the list.',
+      );
+    }
+    const at = new Date();
+    const waiting = this.afterHours && !topic.urgent;
+    const from = waiting ? new Date(at.getTime() + 9 * 3_600_000) : at;
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return {
+      topic_id: topic.id,
+      urgent: topic.urgent,
+      working_now: !this.afterHours,
+      at: at.toISOString(),
+      handled_from: from.toISOString(),
+      handled_now: !waiting,
+      local_time: waiting ? '08:00' : `${pad(at.getHours())}:${pad(at.getMinutes())}`,
+      day: waiting ? 'tomorrow' : 'today',
+      weekday: ((from.getDay() + 6) % 7) + 1,
+      date: from.toISOString().slice(0, 10),
+      wait_minutes: waiting ? 9 * 60 : 0,
+    };
   }
 
   async tickets(q: TicketQuery): Promise<TicketItem[]> {

@@ -5,6 +5,7 @@
 
 import type {
   Account,
+  Expectation,
   Attachment,
   AnnounceInput,
   ClientEvent,
@@ -52,6 +53,8 @@ export interface Platform {
 
   // --- reads, all from the local cache
   topics(): Promise<Topic[]>;
+  /** What a ticket on this topic filed now can expect (business hours; works offline). */
+  expectation(topicId: string): Promise<Expectation>;
   tickets(query: TicketQuery): Promise<TicketItem[]>;
   /** The ticket with its conversation; marks it read. */
   ticket(id: string): Promise<TicketView | null>;

@@ -34,6 +34,7 @@ describe('TauriPlatform', () => {
       [() => p.signIn('https://s', 'e@x', 'pw'), 'sign_in', { server: 'https://s', email: 'e@x', password: 'pw' }],
       [() => p.signOut(true), 'sign_out', { discardUnsent: true }],
       [() => p.topics(), 'topics', undefined],
+      [() => p.expectation('tariffs'), 'expectation', { topicId: 'tariffs' }],
       [() => p.tickets(query), 'tickets', { query }],
       [() => p.ticket('t1'), 'ticket', { id: 't1' }],
       [() => p.search('дзвінки', 50), 'search', { text: 'дзвінки', limit: 50 }],

@@ -6,6 +6,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
+  Expectation,
   Attachment,
   AnnounceInput,
   ClientEvent,
@@ -63,6 +64,9 @@ export class TauriPlatform implements Platform {
 
   topics(): Promise<Topic[]> {
     return call('topics');
+  }
+  expectation(topicId: string): Promise<Expectation> {
+    return call('expectation', { topicId });
   }
   tickets(query: TicketQuery): Promise<TicketItem[]> {
     return call('tickets', { query });
