@@ -100,16 +100,18 @@ async fn measure_desktop_app() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("app-data");
     let base = cast.server.base.clone();
-    let mut driver = start_driver(
-        PORTS,
-        &data,
-        work.path(),
-        &[
-            ("DESK_SIGN_IN_SERVER", &base),
-            ("DESK_SIGN_IN_EMAIL", "alice@a.example.com"),
-            ("DESK_SIGN_IN_PASSWORD", desk_testkit::PASSWORD),
-        ],
-    );
+    // DESK_MEASURE_APP_LOG: the app's log filter (DESK_LOG), its log copied to
+    // $TMPDIR/desk-measure-app.log at the end, for finding where a start spends its time.
+    let app_log = std::env::var("DESK_MEASURE_APP_LOG").ok();
+    let mut env = vec![
+        ("DESK_SIGN_IN_SERVER", base.as_str()),
+        ("DESK_SIGN_IN_EMAIL", "alice@a.example.com"),
+        ("DESK_SIGN_IN_PASSWORD", desk_testkit::PASSWORD),
+    ];
+    if let Some(f) = &app_log {
+        env.push(("DESK_LOG", f.as_str()));
+    }
+    let mut driver = start_driver(PORTS, &data, work.path(), &env);
     let driver_pid = driver.0.id();
     let app_s = app.to_string_lossy().into_owned();
 
@@ -161,6 +163,12 @@ async fn measure_desktop_app() {
         wait_gone(driver_pid).await;
     }
     driver.terminate();
+    if app_log.is_some() {
+        let _ = std::fs::copy(
+            work.path().join("tauri-driver.log"),
+            std::env::temp_dir().join("desk-measure-app.log"),
+        );
+    }
     let (memory, scenario) = memory.unwrap();
     let load_after = loadavg();
 
@@ -335,6 +343,10 @@ struct Start {
     dom_interactive_ms: f64,
     dom_loaded_ms: f64,
     list_data_ms: f64,
+    /// After the paint, the same core calls again, warm: the list's query (200 open tickets,
+    /// as the UI asks) and the other calls the UI makes before it.
+    warm_tickets_ms: f64,
+    warm_startup_calls_ms: f64,
 }
 
 /// Polls (every 10 ms) until the rows are in the DOM and the paint mark is set.
@@ -366,6 +378,24 @@ async fn cold_start(c: Client, driver_pid: u32, requested: f64) -> Start {
                 .await
                 .unwrap_or(Value::Null);
             let at = |i: usize| t[i].as_f64().unwrap_or(0.0);
+            let warm = c
+                .execute_async(
+                    r#"const done = arguments[arguments.length - 1];
+                    const invoke = window.__TAURI_INTERNALS__.invoke;
+                    (async () => {
+                      let t = performance.now();
+                      await invoke('tickets', {query: {status: 'open', topic_id: null, organization_id: null, assignee_id: null, unassigned: false, urgent_first: false, offset: 0, limit: 200}});
+                      const tickets = performance.now() - t;
+                      t = performance.now();
+                      await invoke('resume');
+                      await invoke('preferences');
+                      await Promise.all([invoke('sync_state'), invoke('topics')]);
+                      done([tickets, performance.now() - t]);
+                    })().catch(() => done([0, 0]));"#,
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Null);
             return Start {
                 spawn_to_painted_ms: painted - spawned,
                 page_ms: page,
@@ -375,6 +405,8 @@ async fn cold_start(c: Client, driver_pid: u32, requested: f64) -> Start {
                 dom_interactive_ms: at(0),
                 dom_loaded_ms: at(1),
                 list_data_ms: at(2),
+                warm_tickets_ms: warm[0].as_f64().unwrap_or(0.0),
+                warm_startup_calls_ms: warm[1].as_f64().unwrap_or(0.0),
             };
         }
         if started.elapsed() > Duration::from_secs(60) {
@@ -843,6 +875,8 @@ fn report(r: Report<'_>) -> Value {
                 "navigation_to_dom_content_loaded": median(r.starts.iter().map(|s| s.dom_loaded_ms).collect()),
                 "navigation_to_list_data": median(r.starts.iter().map(|s| s.list_data_ms).collect()),
                 "navigation_to_list_painted": median(r.starts.iter().map(|s| s.page_ms).collect()),
+                "warm_tickets_query_200": median(r.starts.iter().map(|s| s.warm_tickets_ms).collect()),
+                "warm_resume_preferences_sync_state_topics": median(r.starts.iter().map(|s| s.warm_startup_calls_ms).collect()),
             },
             "webkit_env": std::env::vars().filter(|(k, _)| k.starts_with("WEBKIT_") || k.starts_with("LIBGL_") || k.starts_with("GDK_")).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
             "memory_samples": m.samples,
