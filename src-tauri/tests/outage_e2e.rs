@@ -12,7 +12,9 @@
 //!    byte 2 (critical). The agent opens the incidents screen and acknowledges it there.
 //! 4. The customer's app shows «Прийнято: agent о HH:MM» on the report and in the banner, at
 //!    once (push, no restart), and notifies it; an update the agent posts reaches the
-//!    customer's banner, timeline and notifications the same way.
+//!    customer's banner, timeline and notifications the same way. Reporting telephony again
+//!    shows «Про збій уже відомо: …» and «Додати подробиці» adds the text to the same report
+//!    (no second report, no second page).
 //! 5. The agent resolves it with a text; the customer's app raises the resolution notification
 //!    (read off the customer's bus) and the banner goes away.
 //!
@@ -31,8 +33,8 @@ use std::time::Duration;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    E2E_PORTS, Ports, Proc, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
-    wait_text, wait_until,
+    E2E_PORTS, Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into,
+    wait, wait_text, wait_until,
 };
 
 /// The agent's app: its own WebDriver ports (the customer's app uses E2E_PORTS).
@@ -258,6 +260,9 @@ async fn scenario(
     click(&customer, "[data-testid=report-send]").await;
     // The report's own screen: linked to a new incident nobody has acknowledged yet.
     wait(&customer, "[data-testid=ticket-view]").await;
+    let report = attr(&customer, "[data-testid=ticket-view]", "data-ticket-id")
+        .await
+        .expect("the report's screen names its ticket");
     wait_text(
         &customer,
         "[data-testid=ticket-title]",
@@ -343,6 +348,57 @@ async fn scenario(
     wait(&customer, "[data-testid=timeline-event][data-kind=update]").await;
     dismiss_notices(&customer).await;
     shot(&customer, "incident-banner").await;
+
+    // Reporting it again: «already known», and the details join the same report.
+    click(&customer, "[data-testid=report-outage]").await;
+    click(&customer, "[data-testid=report-kind-telephony] input").await;
+    wait_text(
+        &customer,
+        "[data-testid=report-known]",
+        "Про збій уже відомо: Не працює телефонія з ",
+    )
+    .await;
+    wait_text(
+        &customer,
+        "[data-testid=report-known]",
+        "Прийнято: agent о ",
+    )
+    .await;
+    wait_text(&customer, "[data-testid=report-send]", "Додати подробиці").await;
+    type_into(
+        &customer,
+        "[data-testid=report-description]",
+        "Резервний номер теж не приймає дзвінків.",
+    )
+    .await;
+    click(&customer, "[data-testid=report-send]").await;
+    wait(
+        &customer,
+        &format!("[data-testid=ticket-view][data-ticket-id='{report}']"),
+    )
+    .await;
+    wait_text(
+        &customer,
+        "[data-testid=conversation]",
+        "Резервний номер теж не приймає",
+    )
+    .await;
+    wait_until("the details are sent", || {
+        let c = customer.clone();
+        async move {
+            c.find(css("[data-testid=message] [data-testid=send-state]"))
+                .await
+                .is_err()
+        }
+    })
+    .await;
+    // Still one report, and the agent was not paged twice.
+    wait_text(&agent, "[data-testid=incident-detail]", "Звернень: 1").await;
+    let pages = notify_calls(&agent_log)
+        .iter()
+        .filter(|c| c.contains("Збій: Не працює телефонія"))
+        .count();
+    assert_eq!(pages, 1, "details on a known outage page nobody");
 
     // 5. The agent resolves it; the customer is told and the banner goes away.
     type_into(

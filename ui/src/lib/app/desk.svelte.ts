@@ -175,10 +175,11 @@ export class DeskApp {
 
   apply(e: ClientEvent): void {
     this.sync.apply(e);
+    // Incidents, pages and the roster change with their own event (and with ticket pulls).
+    this.incidents.apply(e);
     if (e.type === 'models_changed') {
       this.tickets.apply(e);
       this.queue.apply(e);
-      this.incidents.apply(e);
       if (e.topics) void this.platform.topics().then((t) => (this.topics = t)).catch(() => undefined);
       void this.refreshUnread();
     } else if (e.type === 'notify') {

@@ -145,4 +145,11 @@ describe('agents: incidents', () => {
     await fireEvent.click(within(detail()).getByTestId('incident-acknowledge'));
     await waitFor(() => expect(within(detail()).getByTestId('incident-error').textContent).toContain('Немає зв’язку з сервером'));
   });
+
+  it('opens the incidents screen on the incident of a clicked page', async () => {
+    const { platform } = await renderApp({ account: 'agent' });
+    platform.clickIncidentNotification(RIVNE_TEL);
+    await screen.findByTestId('incidents-screen');
+    await waitFor(() => expect(detail().getAttribute('data-incident-id')).toBe(RIVNE_TEL));
+  });
 });

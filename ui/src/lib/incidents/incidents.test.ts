@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Incident } from '../types/bindings';
 import { IncidentsStore, affects, incidentOrder, latestUpdate } from './incidents.svelte';
 import { MockPlatform } from '../platform/mock';
@@ -73,5 +73,22 @@ describe('incidents', () => {
     expect(as.onDutyAgents.map((d) => d.agent.name)).toEqual(['Ірина Бондар']);
     await as.setDuty(true);
     expect(as.onDuty).toBe(true);
+  });
+});
+
+describe('incidents store events', () => {
+  it('re-reads on an incidents event alone (another agent went on duty)', async () => {
+    const agent = new MockPlatform({ account: 'agent' });
+    const store = new IncidentsStore(agent, { me: () => AGENT.id, org: () => null, staff: () => true });
+    await store.load();
+    expect(store.onDutyAgents).toHaveLength(1);
+    agent.book.roster[1]!.on_duty = true;
+    store.apply({ type: 'incidents_changed', incidents: [], pages: false, duty: true });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.onDutyAgents.map((d) => d.agent.name)).toEqual(['Ірина Бондар', 'Андрій Коваль']);
+    // The sync state alone does not touch incidents.
+    const reads = vi.spyOn(agent, 'incidents');
+    store.apply({ type: 'state', state: await agent.syncState() });
+    expect(reads).not.toHaveBeenCalled();
   });
 });
