@@ -7,7 +7,8 @@
 //!
 //! 1. The agent signs in and goes on duty from the header («На чергуванні»).
 //! 2. The customer reports «telephony down» from the header's «Повідомити про збій», with a
-//!    few words and a dropped file.
+//!    few words and a dropped file, while the server is down: the report waits as «sending»
+//!    and goes by itself once the server is back.
 //! 3. The agent's app raises the page: a `Notify` on the agent's bus with the `urgency` hint
 //!    byte 2 (critical). The agent opens the incidents screen and acknowledges it there.
 //! 4. The customer's app shows «Прийнято: agent о HH:MM» on the report and in the banner, at
@@ -171,6 +172,7 @@ async fn outage_reported_paged_acknowledged_resolved() {
     let work = tempfile::tempdir().unwrap();
     let cast = Cast::new().await.unwrap();
     let base = cast.server.base.clone();
+    let mut server = cast.server;
 
     // The customer's app on the test's session bus, the agent's on a bus of its own.
     let customer_log = work.path().join("notify-customer.log");
@@ -193,15 +195,30 @@ async fn outage_reported_paged_acknowledged_resolved() {
     let agent = connect(AGENT_PORTS, app).await;
     let customer = connect(E2E_PORTS, app).await;
 
-    let run = tokio::spawn(scenario(
+    // The scenario runs in a task of its own (a failure must not skip the clean-up below); it
+    // asks this task to stop and start the server, which stays here.
+    let (link_tx, mut link_rx) = tokio::sync::mpsc::channel::<Link>(1);
+    let mut task = tokio::spawn(scenario(
         customer.clone(),
         agent.clone(),
+        link_tx,
         base,
         work.path().to_owned(),
         customer_log,
         agent_log,
-    ))
-    .await;
+    ));
+    let run = loop {
+        tokio::select! {
+            done = &mut task => break done,
+            Some(req) = link_rx.recv() => {
+                match req.up {
+                    false => server.stop().await.unwrap(),
+                    true => server.start_again().await.unwrap(),
+                }
+                let _ = req.done.send(());
+            }
+        }
+    };
     // Whatever happened: close both sessions (the apps exit) and stop the drivers first.
     let _ = customer.close().await;
     let _ = agent.close().await;
@@ -213,9 +230,22 @@ async fn outage_reported_paged_acknowledged_resolved() {
     }
 }
 
+/// A request to take the server down (`up: false`) or bring it back.
+struct Link {
+    up: bool,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn set_link(link: &tokio::sync::mpsc::Sender<Link>, up: bool) {
+    let (done, wait_done) = tokio::sync::oneshot::channel();
+    link.send(Link { up, done }).await.unwrap();
+    wait_done.await.unwrap();
+}
+
 async fn scenario(
     customer: Client,
     agent: Client,
+    link: tokio::sync::mpsc::Sender<Link>,
     base: String,
     work: PathBuf,
     customer_log: PathBuf,
@@ -257,12 +287,24 @@ async fn scenario(
         "nothing is known yet: a new report"
     );
     shot(&customer, "report-outage").await;
+    // The link is down when it is sent: the report waits on this computer, shown as sending.
+    set_link(&link, false).await;
+    wait(&customer, "[data-testid=status-bar][data-state=offline]").await;
+    wait(&customer, "[data-testid=report-offline]").await;
     click(&customer, "[data-testid=report-send]").await;
-    // The report's own screen: linked to a new incident nobody has acknowledged yet.
     wait(&customer, "[data-testid=ticket-view]").await;
     let report = attr(&customer, "[data-testid=ticket-view]", "data-ticket-id")
         .await
         .expect("the report's screen names its ticket");
+    wait(
+        &customer,
+        "[data-testid=message] [data-testid=send-state][data-state=sending]",
+    )
+    .await;
+    wait(&customer, "[data-testid=status-pending]").await;
+    // The server is back: it is sent by itself, and linked to a new incident nobody has
+    // acknowledged yet.
+    set_link(&link, true).await;
     wait_text(
         &customer,
         "[data-testid=ticket-title]",
