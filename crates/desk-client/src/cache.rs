@@ -166,6 +166,10 @@ impl Cache {
             cursor: page.next,
             ..Applied::default()
         };
+        // While the search index waits to be built in bulk (a first sync), rows are not
+        // indexed one page at a time: `build_search_index` takes them all afterwards.
+        let index_now = !search_pending(&mut tx).await?;
+        let mut indexed_text = String::new();
 
         if !topics.is_empty() {
             let json = serde_json::to_string(&topics)?;
@@ -222,7 +226,7 @@ impl Cache {
                 .map(|t| t.id)
                 .filter(|id| !known.contains(id))
                 .collect();
-            if !fresh.is_empty() {
+            if index_now && !fresh.is_empty() {
                 sqlx::query(
                     "INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets \
                      WHERE id IN (SELECT value FROM json_each(?1))",
@@ -230,6 +234,10 @@ impl Cache {
                 .bind(serde_json::to_string(&fresh)?)
                 .execute(&mut *tx)
                 .await?;
+                for t in tickets.iter().filter(|t| !known.contains(&t.id)) {
+                    indexed_text.push_str(&t.subject);
+                    indexed_text.push('\n');
+                }
             }
             for t in &tickets {
                 let b = before.iter().find(|b| b.id == t.id).cloned();
@@ -262,7 +270,11 @@ impl Cache {
             .await?;
             let fresh: Vec<&&Message> =
                 messages.iter().filter(|m| !known.contains(&m.id)).collect();
-            if !fresh.is_empty() {
+            if index_now && !fresh.is_empty() {
+                for m in &fresh {
+                    indexed_text.push_str(&m.body);
+                    indexed_text.push('\n');
+                }
                 let fresh_ids =
                     serde_json::to_string(&fresh.iter().map(|m| m.id).collect::<Vec<_>>())?;
                 sqlx::query(
@@ -295,7 +307,7 @@ impl Cache {
         }
 
         applied.outages = crate::incidents::apply(&mut tx, &outages, &applied.tickets, me).await?;
-
+        add_search_terms(&mut tx, &indexed_text).await?;
         sqlx::query("INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(page.next.to_string())
             .execute(&mut *tx)
@@ -341,11 +353,12 @@ impl Cache {
         .bind(serde_json::to_string(t)?)
         .execute(&mut *tx)
         .await?;
-        if existed.is_none() {
+        if existed.is_none() && !search_pending(&mut tx).await? {
             sqlx::query("INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets WHERE id = ?1")
                 .bind(t.id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            add_search_terms(&mut tx, &t.subject).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -368,11 +381,14 @@ impl Cache {
             .bind(serde_json::to_string(m)?)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO messages_fts (rowid, body) SELECT rowid, ?2 FROM messages WHERE id = ?1")
-                .bind(m.id.to_string())
-                .bind(&m.body)
-                .execute(&mut *tx)
-                .await?;
+            if !search_pending(&mut tx).await? {
+                sqlx::query("INSERT INTO messages_fts (rowid, body) SELECT rowid, ?2 FROM messages WHERE id = ?1")
+                    .bind(m.id.to_string())
+                    .bind(&m.body)
+                    .execute(&mut *tx)
+                    .await?;
+                add_search_terms(&mut tx, &m.body).await?;
+            }
             sqlx::query("UPDATE tickets SET read_at = MAX(COALESCE(read_at, 0), ?2) WHERE id = ?1")
                 .bind(m.ticket_id.to_string())
                 .bind(ms(&m.created_at))
@@ -557,9 +573,11 @@ impl Cache {
     }
 
     /// Tickets whose subject or messages match `text`, best first. Every word matches as a
-    /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. Ranking (bm25) runs over
-    /// the newest 120 matches of each kind, and snippets are cut only for the hits returned, so
-    /// very common words stay fast.
+    /// prefix (`дисп` finds `диспетчер`), case and diacritics ignored. A typed word is first
+    /// expanded into the indexed words it begins (`search_vocab`), so the index is walked
+    /// newest first and stops after the newest 120 matches of each kind, however common the
+    /// words; those are ranked (BM25 over their text, subjects weighing double) and snippets
+    /// cut only for the hits returned.
     pub async fn search(&self, text: &str, limit: u32) -> anyhow::Result<Vec<SearchHit>> {
         // A ticket number (`1042` or `#1042`) finds that ticket first.
         let mut hits = Vec::new();
@@ -577,47 +595,151 @@ impl Cache {
                 hits.push(SearchHit { ticket, snippet });
             }
         }
-        let Some(query) = fts_query(text) else {
+        let words = query_words(text);
+        if words.is_empty() {
             return Ok(hits);
-        };
-        let rows = sqlx::query(
-            "WITH m AS (SELECT rowid AS r, bm25(messages_fts) AS score \
-                        FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT 120), \
-                  s AS (SELECT rowid AS r, bm25(tickets_fts) AS score \
-                        FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT 120), \
-                  hits AS (SELECT msg.ticket_id AS tid, m.score AS score, msg.rowid AS src, 0 AS is_subject \
-                           FROM m JOIN messages msg ON msg.rowid = m.r \
-                           UNION ALL \
-                           SELECT t.id, s.score * 2, t.rowid, 1 FROM s JOIN tickets t ON t.rowid = s.r), \
-                  best AS (SELECT tid, MIN(score) AS score, src, is_subject FROM hits GROUP BY tid ORDER BY score LIMIT ?2) \
-             SELECT t.data, t.provisional, (t.read_at IS NULL OR t.read_at < t.last_message_at) AS unread, \
-                    CASE WHEN best.is_subject = 1 THEN t.subject \
-                         ELSE (SELECT json_extract(data, '$.body') FROM messages WHERE rowid = best.src) END AS snip \
-             FROM best JOIN tickets t ON t.id = best.tid ORDER BY best.score",
-        )
-        .bind(query)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let words: Vec<Vec<char>> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
-            .collect();
-        for r in &rows {
-            let source: String = r.try_get("snip")?;
-            let hit = SearchHit {
-                ticket: Self::cached_ticket(r)?,
-                snippet: snippet(&source, &words),
-            };
-            if !hits
-                .iter()
-                .any(|h: &SearchHit| h.ticket.ticket.id == hit.ticket.ticket.id)
-            {
-                hits.push(hit);
+        }
+        // After a first sync the index is built in bulk; a search that comes first builds it.
+        self.build_search_index().await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut parts = Vec::with_capacity(words.len());
+        for w in &words {
+            match word_query(&mut conn, w).await? {
+                Some(q) => parts.push(q),
+                // No indexed word begins so: nothing can match.
+                None => return Ok(hits),
             }
         }
+        let query = parts.join(" AND ");
+        let messages: Vec<(String, String)> = sqlx::query_as(
+            "SELECT m.ticket_id, json_extract(m.data, '$.body') FROM \
+               (SELECT rowid AS r FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
+             JOIN messages m ON m.rowid = f.r",
+        )
+        .bind(&query)
+        .bind(CANDIDATES)
+        .fetch_all(&mut *conn)
+        .await?;
+        let subjects: Vec<(String, String)> = sqlx::query_as(
+            "SELECT t.id, t.subject FROM \
+               (SELECT rowid AS r FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
+             JOIN tickets t ON t.rowid = f.r",
+        )
+        .bind(&query)
+        .bind(CANDIDATES)
+        .fetch_all(&mut *conn)
+        .await?;
+
+        // Best source per ticket, best first.
+        let folded: Vec<Vec<char>> = words.iter().map(|w| w.chars().collect()).collect();
+        let mut best: std::collections::HashMap<String, (f64, String)> =
+            std::collections::HashMap::new();
+        for (rows, weight) in [(messages, 1.0), (subjects, 2.0)] {
+            for (tid, score, source) in rank(rows, &folded, weight) {
+                let e = best.entry(tid).or_insert((f64::MIN, String::new()));
+                if score > e.0 {
+                    *e = (score, source);
+                }
+            }
+        }
+        let mut order: Vec<(String, (f64, String))> = best.into_iter().collect();
+        order.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        order.truncate(limit as usize);
+        let ids = serde_json::to_string(&order.iter().map(|(id, _)| id).collect::<Vec<_>>())?;
+        let rows = sqlx::query(
+            "SELECT id, data, provisional, (read_at IS NULL OR read_at < last_message_at) AS unread \
+             FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut by_id: std::collections::HashMap<String, CachedTicket> =
+            std::collections::HashMap::with_capacity(rows.len());
+        for r in &rows {
+            by_id.insert(r.try_get("id")?, Self::cached_ticket(r)?);
+        }
+        for (id, (_, source)) in order {
+            let Some(ticket) = by_id.remove(&id) else {
+                continue;
+            };
+            if hits
+                .iter()
+                .any(|h: &SearchHit| h.ticket.ticket.id == ticket.ticket.id)
+            {
+                continue;
+            }
+            hits.push(SearchHit {
+                ticket,
+                snippet: snippet(&source, &folded),
+            });
+        }
         Ok(hits)
+    }
+
+    /// Builds the search index in bulk where a first sync (or a new index format) left it to
+    /// be built: a chunk of rows per transaction, so writes in between are not held up for
+    /// long. Returns at once when there is nothing to build.
+    pub async fn build_search_index(&self) -> anyhow::Result<()> {
+        loop {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            if !search_pending(&mut tx).await? {
+                return Ok(());
+            }
+            let tickets = index_chunk(
+                &mut tx,
+                "search_upto_tickets",
+                "SELECT MAX(rowid) FROM (SELECT rowid FROM tickets WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
+                "INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets WHERE rowid > ?1 AND rowid <= ?2",
+                "INSERT INTO search_terms (words) SELECT group_concat(subject, char(10)) FROM tickets \
+                 WHERE rowid > ?1 AND rowid <= ?2 HAVING count(*) > 0",
+            )
+            .await?;
+            let messages = index_chunk(
+                &mut tx,
+                "search_upto_messages",
+                "SELECT MAX(rowid) FROM (SELECT rowid FROM messages WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
+                "INSERT INTO messages_fts (rowid, body) SELECT rowid, json_extract(data, '$.body') FROM messages \
+                 WHERE rowid > ?1 AND rowid <= ?2",
+                "INSERT INTO search_terms (words) SELECT group_concat(json_extract(data, '$.body'), char(10)) \
+                 FROM messages WHERE rowid > ?1 AND rowid <= ?2 HAVING count(*) > 0",
+            )
+            .await?;
+            if !tickets && !messages {
+                // All caught up. A row written meanwhile under a rowid already passed (one
+                // freed by a discarded write) is found by counting, and indexed too.
+                let missing: bool = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM tickets) != (SELECT COUNT(*) FROM tickets_fts_docsize) \
+                         OR (SELECT COUNT(*) FROM messages) != (SELECT COUNT(*) FROM messages_fts_docsize)",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                if missing {
+                    sqlx::raw_sql(
+                        "CREATE TEMP TABLE IF NOT EXISTS unindexed (kind INTEGER, r INTEGER, PRIMARY KEY (kind, r)); \
+                         DELETE FROM temp.unindexed; \
+                         INSERT INTO temp.unindexed SELECT 0, rowid FROM tickets t \
+                           WHERE NOT EXISTS (SELECT 1 FROM tickets_fts_docsize d WHERE d.id = t.rowid); \
+                         INSERT INTO temp.unindexed SELECT 1, rowid FROM messages m \
+                           WHERE NOT EXISTS (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.rowid); \
+                         INSERT INTO tickets_fts (rowid, subject) SELECT rowid, subject FROM tickets \
+                           WHERE rowid IN (SELECT r FROM temp.unindexed WHERE kind = 0); \
+                         INSERT INTO messages_fts (rowid, body) SELECT rowid, json_extract(data, '$.body') FROM messages \
+                           WHERE rowid IN (SELECT r FROM temp.unindexed WHERE kind = 1); \
+                         INSERT INTO search_terms (words) SELECT group_concat(subject, char(10)) FROM tickets \
+                           WHERE rowid IN (SELECT r FROM temp.unindexed WHERE kind = 0) HAVING count(*) > 0; \
+                         INSERT INTO search_terms (words) SELECT group_concat(json_extract(data, '$.body'), char(10)) FROM messages \
+                           WHERE rowid IN (SELECT r FROM temp.unindexed WHERE kind = 1) HAVING count(*) > 0; \
+                         DELETE FROM temp.unindexed;",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query("UPDATE meta SET value = '0' WHERE key = 'search_pending'")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// Where a verified download of `attachment` is, if any.
@@ -708,20 +830,179 @@ pub fn snippet(text: &str, words: &[Vec<char>]) -> String {
     out
 }
 
-/// Turns what a person typed into an FTS5 query: each word quoted (so nothing is read as
-/// syntax) and matched as a prefix; all words must match.
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
+/// Matches of each kind (subjects, messages) taken newest first and ranked.
+const CANDIDATES: i64 = 120;
+/// Rows indexed per transaction when the index is built in bulk.
+const INDEX_CHUNK: i64 = 25_000;
+/// A typed word standing for more indexed words than this is matched as a prefix by FTS5.
+const MAX_EXPANSION: usize = 48;
+
+async fn search_pending(conn: &mut sqlx::SqliteConnection) -> anyhow::Result<bool> {
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_pending'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(v.as_deref() == Some("1"))
+}
+
+/// Adds the words of text just indexed to `search_terms`, whose vocabulary expands prefixes.
+async fn add_search_terms(conn: &mut sqlx::SqliteConnection, text: &str) -> anyhow::Result<()> {
+    if !text.is_empty() {
+        sqlx::query("INSERT INTO search_terms (words) VALUES (?1)")
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Indexes the next chunk of rows past the watermark `key`; answers whether there was one.
+async fn index_chunk(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    upper: &'static str,
+    index: &'static str,
+    terms: &'static str,
+) -> anyhow::Result<bool> {
+    let from: i64 = sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let to: Option<i64> = sqlx::query_scalar(upper)
+        .bind(from)
+        .bind(INDEX_CHUNK)
+        .fetch_one(&mut *conn)
+        .await?;
+    let Some(to) = to else {
+        return Ok(false);
+    };
+    for sql in [index, terms] {
+        sqlx::query(sql)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(to.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// The words of what a person typed, lowercased (at most 8).
+pub fn query_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(8)
-        .map(|w| format!("\"{}\"*", w.replace('"', "")))
-        .collect();
-    if words.is_empty() {
-        None
-    } else {
-        Some(words.join(" "))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Characters whose lowercase form is exactly what the index's tokenizer (`unicode61
+/// remove_diacritics 2`) makes of them: ASCII letters and digits, and Cyrillic letters (no
+/// diacritics are removed from those). A word of only these can be looked up in the index's
+/// vocabulary as typed; any other is left to FTS5's own prefix matching.
+fn folds_as_typed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (('\u{0400}'..='\u{04FF}').contains(&c) && c.is_alphabetic())
+}
+
+/// The FTS5 query for one typed word (lowercased), matching every indexed word it begins:
+/// the words themselves when there are few (found in `search_vocab`; each is then walked
+/// newest first, stopping early), else the prefix. `None`: no indexed word begins so.
+async fn word_query(
+    conn: &mut sqlx::SqliteConnection,
+    word: &str,
+) -> anyhow::Result<Option<String>> {
+    let prefix = format!("\"{}\"*", word.replace('"', ""));
+    // Two and three letters have prefix indexes of their own.
+    if word.chars().count() <= 3 || !word.chars().all(folds_as_typed) {
+        return Ok(Some(prefix));
     }
+    let terms: Vec<String> =
+        sqlx::query_scalar("SELECT term FROM search_vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3")
+            .bind(word)
+            .bind(format!("{word}\u{10FFFF}"))
+            .bind(MAX_EXPANSION as i64 + 1)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(match terms.len() {
+        0 => None,
+        n if n > MAX_EXPANSION => Some(prefix),
+        _ => Some(format!(
+            "({})",
+            terms
+                .iter()
+                .map(|t| format!("\"{}\"", t.replace('"', "")))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        )),
+    })
+}
+
+/// Lowercase, with the marks of Latin letters dropped (as the index's tokenizer does).
+fn fold(c: char) -> char {
+    let c = c.to_lowercase().next().unwrap_or(c);
+    const FROM: &str =
+        "àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž";
+    const TO: &str =
+        "aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz";
+    match FROM.chars().position(|f| f == c) {
+        Some(i) => TO.chars().nth(i).unwrap_or(c),
+        None => c,
+    }
+}
+
+/// BM25 (k1 = 1.2, b = 0.75) of each candidate `(ticket id, text)` for `words` (each matching
+/// as a prefix of a word of the text), times `weight`; every candidate holds every word, so
+/// each counts alike. Answers `(ticket id, score, text)`.
+fn rank(
+    rows: Vec<(String, String)>,
+    words: &[Vec<char>],
+    weight: f64,
+) -> Vec<(String, f64, String)> {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+    let counted: Vec<(Vec<usize>, usize)> = rows
+        .iter()
+        .map(|(_, text)| {
+            let mut tf = vec![0usize; words.len()];
+            let mut len = 0;
+            for token in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+            {
+                len += 1;
+                let token: Vec<char> = token.chars().map(fold).collect();
+                for (i, w) in words.iter().enumerate() {
+                    if token.starts_with(w) {
+                        tf[i] += 1;
+                    }
+                }
+            }
+            (tf, len)
+        })
+        .collect();
+    let avg = counted.iter().map(|(_, l)| *l as f64).sum::<f64>() / counted.len().max(1) as f64;
+    rows.into_iter()
+        .zip(counted)
+        .map(|((tid, text), (tf, len))| {
+            let norm = K1 * (1.0 - B + B * len as f64 / avg.max(1.0));
+            let score: f64 = tf
+                .iter()
+                .map(|&f| {
+                    let f = f.max(1) as f64;
+                    f * (K1 + 1.0) / (f + norm)
+                })
+                .sum();
+            (tid, score * weight, text)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -748,16 +1029,65 @@ mod tests {
         );
     }
 
+    /// Words of these characters are looked up in the vocabulary as lowercased by Rust: the
+    /// index's tokenizer must make exactly that of each of them.
+    #[tokio::test]
+    async fn the_tokenizer_folds_ascii_and_cyrillic_as_rust_lowercases() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::raw_sql(
+            "CREATE VIRTUAL TABLE t USING fts5(w, tokenize = \"unicode61 remove_diacritics 2\", content = '', detail = none); \
+             CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let chars: Vec<char> = ('\u{20}'..='\u{04FF}')
+            .filter(|c| folds_as_typed(*c))
+            .collect();
+        assert!(chars.len() > 250);
+        for c in &chars {
+            sqlx::query("INSERT INTO t (w) VALUES (?1)")
+                .bind(format!("q{c}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let terms: HashSet<String> = sqlx::query_scalar("SELECT term FROM v")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        for c in chars {
+            let want = format!("q{}", c.to_lowercase());
+            assert!(terms.contains(&want), "{c:?} is not indexed as {want:?}");
+        }
+    }
+
     #[test]
-    fn queries_are_quoted_prefixes() {
-        assert_eq!(
-            fts_query("  Дисп  телеф\"он "),
-            Some("\"Дисп\"* \"телеф\"* \"он\"*".into())
+    fn ranking_prefers_more_and_denser_hits() {
+        let w = |s: &str| vec![s.chars().collect::<Vec<char>>()];
+        let rows = vec![
+            (
+                "a".to_owned(),
+                "оплата не пройшла, зовсім інша історія про маршрут".to_owned(),
+            ),
+            ("b".to_owned(), "Оплата, оплата і ще раз оплата".to_owned()),
+            ("c".to_owned(), "Café оплата".to_owned()),
+        ];
+        let ranked = rank(rows, &w("опла"), 1.0);
+        let score = |id: &str| {
+            ranked
+                .iter()
+                .find(|r| r.0 == id)
+                .map(|r| r.1)
+                .unwrap_or(0.0)
+        };
+        assert!(
+            score("b") > score("c") && score("c") > score("a"),
+            "{ranked:?}"
         );
-        assert_eq!(fts_query("--- ..."), None);
-        assert_eq!(
-            fts_query("OR AND NOT"),
-            Some("\"OR\"* \"AND\"* \"NOT\"*".into())
-        );
+        assert_eq!(fold('É'), 'e');
+        assert_eq!(fold('Ї'), 'ї');
     }
 }

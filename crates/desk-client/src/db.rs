@@ -25,6 +25,7 @@ pub async fn open(path: &Path, migrations: &Migrator, durable: bool) -> anyhow::
         } else {
             SqliteSynchronous::Normal
         })
+        .pragma("wal_autocheckpoint", "16384")
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()

@@ -22,7 +22,8 @@ use crate::local::{Op, OutboxItem, OutboxState};
 use crate::notify::{Audience, decide};
 use crate::sse::SseParser;
 
-const PAGE: u32 = 500;
+/// Changes per pulled page: the server's largest (fewer round trips and transactions).
+const PAGE: u32 = desk_domain::limits::CHANGES_PAGE_MAX;
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -96,6 +97,12 @@ async fn engine(inner: Arc<Inner>) {
         let pushed = push(&inner).await;
         let pulled = pull(&inner).await;
         refresh_counts(&inner).await;
+        // After a first sync the search index is built in bulk (a search would wait for it).
+        if pulled.is_ok()
+            && let Err(e) = inner.cache.build_search_index().await
+        {
+            tracing::warn!(error = %e, "cannot build the search index");
+        }
         let mut wait = inner.config.poll_interval;
         match pulled {
             Ok(()) => pull_failures = 0,
@@ -357,60 +364,72 @@ async fn pull(inner: &Inner) -> Result<(), ApiError> {
 
 async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
     let me = inner.me().clone();
+    let local = |e: anyhow::Error| ApiError::Decode(e.to_string());
+    let cursor = inner.cache.cursor().await.map_err(local)?;
+    let mut page = inner.api.changes(cursor, PAGE).await?;
     loop {
-        let cursor = inner
-            .cache
-            .cursor()
-            .await
-            .map_err(|e| ApiError::Decode(e.to_string()))?;
-        let page = inner.api.changes(cursor, PAGE).await?;
-        let applied = inner
-            .cache
-            .apply(&page, me.id)
-            .await
-            .map_err(|e| ApiError::Decode(e.to_string()))?;
-        if !applied.is_empty() {
-            let tickets: Vec<Uuid> = applied
-                .tickets
-                .iter()
-                .map(|(_, t)| t.id)
-                .chain(applied.new_messages.iter().map(|m| m.ticket_id))
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            reproject_tickets(inner, &tickets).await;
-            let audience = Audience {
-                me: &me,
-                since: inner.account.since,
-                lang: &inner.config.lang,
-            };
-            let candidates = decide(&audience, &applied);
-            if !candidates.is_empty() {
-                let keys: Vec<String> = candidates.iter().map(|n| n.key.clone()).collect();
-                let fresh = inner
-                    .local
-                    .first_time(&keys)
-                    .await
-                    .map_err(|e| ApiError::Decode(e.to_string()))?;
-                let prefs = inner.prefs.read().map(|p| p.clone()).unwrap_or_default();
-                for n in candidates
-                    .into_iter()
-                    .filter(|n| fresh.contains(&n.key) && prefs.wants(n.kind))
-                {
-                    inner.emit(ClientEvent::Notify { notification: n });
-                }
+        // The next page is fetched while this one is applied: the server's and the wire's
+        // time overlaps the cache's. A failure of either drops the other; the cursor only
+        // moves with an applied page.
+        let fetch = async {
+            if page.has_more {
+                inner.api.changes(page.next, PAGE).await.map(Some)
+            } else {
+                Ok(None)
             }
-            inner.emit(ClientEvent::ModelsChanged {
-                tickets,
-                topics: applied.topics_changed,
-                outbox: false,
-            });
-            crate::incidents::emit_changes(inner, &applied.outages);
-        }
-        if !page.has_more {
-            return Ok(());
+        };
+        let (_, next) = tokio::try_join!(settle(inner, &me, &page), fetch)?;
+        match next {
+            Some(n) => page = n,
+            None => return Ok(()),
         }
     }
+}
+
+/// Applies one page and tells the UI and the notification policy what it changed.
+async fn settle(
+    inner: &Inner,
+    me: &desk_domain::User,
+    page: &desk_domain::ChangesPage,
+) -> Result<(), ApiError> {
+    let local = |e: anyhow::Error| ApiError::Decode(e.to_string());
+    let applied = inner.cache.apply(page, me.id).await.map_err(local)?;
+    if applied.is_empty() {
+        return Ok(());
+    }
+    let tickets: Vec<Uuid> = applied
+        .tickets
+        .iter()
+        .map(|(_, t)| t.id)
+        .chain(applied.new_messages.iter().map(|m| m.ticket_id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    reproject_tickets(inner, &tickets).await;
+    let audience = Audience {
+        me,
+        since: inner.account.since,
+        lang: &inner.config.lang,
+    };
+    let candidates = decide(&audience, &applied);
+    if !candidates.is_empty() {
+        let keys: Vec<String> = candidates.iter().map(|n| n.key.clone()).collect();
+        let fresh = inner.local.first_time(&keys).await.map_err(local)?;
+        let prefs = inner.prefs.read().map(|p| p.clone()).unwrap_or_default();
+        for n in candidates
+            .into_iter()
+            .filter(|n| fresh.contains(&n.key) && prefs.wants(n.kind))
+        {
+            inner.emit(ClientEvent::Notify { notification: n });
+        }
+    }
+    inner.emit(ClientEvent::ModelsChanged {
+        tickets,
+        topics: applied.topics_changed,
+        outbox: false,
+    });
+    crate::incidents::emit_changes(inner, &applied.outages);
+    Ok(())
 }
 
 /// Keeps one SSE connection open; a poke newer than the cache wakes the engine.

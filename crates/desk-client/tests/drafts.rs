@@ -195,6 +195,36 @@ async fn search_finds_ukrainian_and_english_by_prefix_any_case() {
     let hits = desk.search("карт", 10).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert!(hits[0].snippet.contains('['), "the snippet marks the hit");
+    assert!(
+        desk.search("карток", 10).await.unwrap().is_empty(),
+        "a prefix no indexed word begins finds nothing"
+    );
+    // After the first sync rows are indexed as they arrive: a reply pulled later, and a
+    // reply written here (shown before the server has it).
+    cast.agent
+        .reply(c.id, "Надішліть квитанцію, будь ласка", false)
+        .await
+        .unwrap();
+    until("the later reply is searchable", || {
+        let d = desk.clone();
+        async move { d.search("КВИТАНЦ", 10).await.unwrap().len() == 1 }
+    })
+    .await;
+    desk.reply(
+        b.id,
+        desk_client::ReplyInput {
+            body: "Зустріч перенесено на понеділок".into(),
+            internal: false,
+            files: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ids(desk.search("понеділ", 10).await.unwrap()),
+        vec![b.id],
+        "a reply waiting to be sent is found too"
+    );
     desk.close().await;
 }
 
