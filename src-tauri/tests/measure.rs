@@ -100,18 +100,16 @@ async fn measure_desktop_app() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("app-data");
     let base = cast.server.base.clone();
-    // DESK_MEASURE_APP_LOG: the app's log filter (DESK_LOG), its log copied to
-    // $TMPDIR/desk-measure-app.log at the end, for finding where a start spends its time.
-    let app_log = std::env::var("DESK_MEASURE_APP_LOG").ok();
-    let mut env = vec![
-        ("DESK_SIGN_IN_SERVER", base.as_str()),
-        ("DESK_SIGN_IN_EMAIL", "alice@a.example.com"),
-        ("DESK_SIGN_IN_PASSWORD", desk_testkit::PASSWORD),
-    ];
-    if let Some(f) = &app_log {
-        env.push(("DESK_LOG", f.as_str()));
-    }
-    let mut driver = start_driver(PORTS, &data, work.path(), &env);
+    let mut driver = start_driver(
+        PORTS,
+        &data,
+        work.path(),
+        &[
+            ("DESK_SIGN_IN_SERVER", &base),
+            ("DESK_SIGN_IN_EMAIL", "alice@a.example.com"),
+            ("DESK_SIGN_IN_PASSWORD", desk_testkit::PASSWORD),
+        ],
+    );
     let driver_pid = driver.0.id();
     let app_s = app.to_string_lossy().into_owned();
 
@@ -124,6 +122,15 @@ async fn measure_desktop_app() {
     let _ = c.close().await;
     wait_gone(driver_pid).await;
     let cache_bytes = dir_bytes(&data);
+    // DESK_MEASURE_KEEP_DATA=DIR: a copy of the app's data with the 10k tickets cached, to start
+    // the app by hand on (DESK_APP_DATA_DIR=DIR DESK_TOKEN_STORE=file DESK_LOG=debug).
+    if let Ok(keep) = std::env::var("DESK_MEASURE_KEEP_DATA") {
+        let _ = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&data)
+            .arg(&keep)
+            .status();
+    }
     eprintln!(
         "measure: {prepared} tickets cached in {sync_s:.1} s ({:.1} MB on disk)",
         cache_bytes as f64 / 1e6
@@ -163,12 +170,6 @@ async fn measure_desktop_app() {
         wait_gone(driver_pid).await;
     }
     driver.terminate();
-    if app_log.is_some() {
-        let _ = std::fs::copy(
-            work.path().join("tauri-driver.log"),
-            std::env::temp_dir().join("desk-measure-app.log"),
-        );
-    }
     let (memory, scenario) = memory.unwrap();
     let load_after = loadavg();
 

@@ -22,6 +22,8 @@ export interface Row {
 }
 
 export const PAGE = 200;
+/** Rows rendered in the list's first frame; the rest of the page follows in the next. */
+export const FIRST_ROWS = 40;
 export const SEARCH_LIMIT = 50;
 
 /** The send state the core would report for a ticket: a failure first, else the first pending. */
