@@ -14,8 +14,10 @@ use crate::desk::{Desk, Inner};
 use crate::error::Error;
 
 const KEY: &str = "calendar";
-/// Between attempts while the server cannot be reached at start.
+/// Between attempts while the server cannot be reached.
 const RETRY: Duration = Duration::from_secs(30);
+/// Between fetches once one succeeded: a changed calendar (a new holiday) arrives within this.
+const REFRESH: Duration = Duration::from_secs(3600);
 
 /// The calendar last fetched, or the default (Europe/Kyiv, 08:00–20:00) before the first fetch.
 pub(crate) async fn cached(inner: &Inner) -> BusinessCalendar {
@@ -37,18 +39,21 @@ pub(crate) async fn refresh(inner: &Inner) -> Result<BusinessCalendar, Error> {
     Ok(cal)
 }
 
-/// At open: fetch now, and keep trying every 30 s while the server cannot be reached, until it
-/// answers or the account closes.
+/// From open until the account closes: fetch now and then hourly, every 30 s while the server
+/// cannot be reached.
 pub(crate) fn spawn_refresh(inner: Arc<Inner>) {
     tokio::spawn(async move {
         loop {
-            match refresh(&inner).await {
-                Ok(_) => return,
-                Err(e) => tracing::debug!(code = %e.code, "calendar not fetched yet"),
-            }
+            let wait = match refresh(&inner).await {
+                Ok(_) => REFRESH,
+                Err(e) => {
+                    tracing::debug!(code = %e.code, "calendar not fetched");
+                    RETRY
+                }
+            };
             tokio::select! {
                 _ = inner.stop.cancelled() => return,
-                _ = tokio::time::sleep(RETRY) => {},
+                _ = tokio::time::sleep(wait) => {},
             }
         }
     });

@@ -138,6 +138,19 @@ async fn no_notice_in_working_hours_or_for_urgent_topics() -> anyhow::Result<()>
     assert_eq!(messages(&uk, &urgent).await?.len(), 1);
     assert_eq!(urgent.message_count, 1);
 
+    // An outage report of the kind "other" files on the non-urgent topic `other`, but an outage
+    // is handled at once: no notice either.
+    let report: desk_domain::OutageReport = uk
+        .post_json(
+            "/api/v1/outages",
+            &serde_json::json!({"id": uuid::Uuid::now_v7(), "kind": "other",
+                                "description": "Не відкривається карта в диспетчерській"}),
+        )
+        .await?;
+    let msgs = messages(&uk, &report.ticket).await?;
+    assert_eq!(msgs.len(), 1, "{msgs:#?}");
+    assert!(report.ticket.urgent);
+
     server.clock.set(at("2026-11-25T10:00:00+02:00"));
     let day = uk.create_ticket(TOPIC, "Тариф", "Питання").await?;
     assert_eq!(messages(&uk, &day).await?.len(), 1);
