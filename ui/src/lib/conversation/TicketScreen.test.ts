@@ -140,6 +140,15 @@ describe('agent in a ticket', () => {
     return { ...r, id };
   }
 
+  it('sees how long an open ticket has waited in working time', async () => {
+    const r = await renderApp({ account: 'agent' });
+    await waitForRows();
+    const id = row(1045).getAttribute('data-ticket-id')!;
+    r.platform.waitedMs.set(id, 75 * 60_000);
+    r.desk.openTicket(id);
+    await waitFor(() => expect(screen.getByTestId('ticket-view-waited').textContent).toBe('1 год 15 хв'));
+  });
+
   it('sees internal notes, visibly marked', async () => {
     await openAsAgent(1042);
     const notes = screen.getAllByTestId('message').filter((m) => m.getAttribute('data-internal') === 'true');
