@@ -16,6 +16,9 @@
 //!    customer's banner, timeline and notifications the same way. Reporting telephony again
 //!    shows «Про збій уже відомо: …» and «Додати подробиці» adds the text to the same report
 //!    (no second report, no second page).
+//!    The agent renames it (the customer's banner follows), announces a second outage for
+//!    every service (the customer is told, a second banner shows) and merges it into the
+//!    first (that banner goes).
 //! 5. The agent resolves it with a text; the customer's app raises the resolution notification
 //!    (read off the customer's bus) and the banner goes away.
 //!
@@ -441,6 +444,108 @@ async fn scenario(
         .filter(|c| c.contains("Збій: Не працює телефонія"))
         .count();
     assert_eq!(pages, 1, "details on a known outage page nobody");
+
+    // The agent renames it; the customer's banner follows.
+    let incident = attr(
+        &customer,
+        "[data-testid=incident-panel]",
+        "data-incident-id",
+    )
+    .await
+    .expect("the report names its incident");
+    click(&agent, "[data-testid=incident-rename]").await;
+    type_into(
+        &agent,
+        "[data-testid=incident-title-input]",
+        "Аварія в SIP-провайдера",
+    )
+    .await;
+    click(&agent, "[data-testid=incident-title-save]").await;
+    wait_text(
+        &agent,
+        "[data-testid=incident-title]",
+        "Аварія в SIP-провайдера",
+    )
+    .await;
+    wait_text(
+        &customer,
+        "[data-testid=incident-banner-title]",
+        "Аварія в SIP-провайдера",
+    )
+    .await;
+
+    // The agent announces another outage for every service: the customer, who reported
+    // nothing of it, is told and sees a second banner. Merged into the first, it goes away.
+    click(&agent, "[data-testid=incident-announce]").await;
+    wait(&agent, "[data-testid=announce-dialog]").await;
+    wait(&agent, "[data-testid=announce-kind]")
+        .await
+        .select_by_value("driver_app")
+        .await
+        .unwrap();
+    type_into(
+        &agent,
+        "[data-testid=announce-body]",
+        "Збій сервера розсилки замовлень, перезапускаємо.",
+    )
+    .await;
+    click(&agent, "[data-testid=announce-send]").await;
+    wait_until("the announced incident is on the agent's screen", || {
+        let (a, i) = (agent.clone(), incident.clone());
+        async move {
+            attr(&a, "[data-testid=incident-detail]", "data-incident-id")
+                .await
+                .is_some_and(|d| d != i)
+        }
+    })
+    .await;
+    let announced = attr(&agent, "[data-testid=incident-detail]", "data-incident-id")
+        .await
+        .unwrap();
+    wait_notification(&customer_log, "the announcement", |c| {
+        c.contains("Збій: ") && c.contains("Збій сервера розсилки замовлень")
+    })
+    .await;
+    wait_until("two banners", || {
+        let c = customer.clone();
+        async move {
+            c.find_all(css("[data-testid=incident-banner]"))
+                .await
+                .is_ok_and(|b| b.len() == 2)
+        }
+    })
+    .await;
+    click(
+        &agent,
+        &format!("[data-testid=incident-item][data-incident-id='{incident}']"),
+    )
+    .await;
+    wait(
+        &agent,
+        &format!("[data-testid=incident-detail][data-incident-id='{incident}']"),
+    )
+    .await;
+    wait(&agent, "[data-testid=incident-merge-from]")
+        .await
+        .select_by_value(&announced)
+        .await
+        .unwrap();
+    click(&agent, "[data-testid=incident-merge]").await;
+    wait(
+        &agent,
+        &format!("[data-testid=incident-item][data-incident-id='{announced}'][data-status=merged]"),
+    )
+    .await;
+    wait_text(&agent, "[data-testid=incident-scope]", "Усі служби").await;
+    wait_until("one banner again", || {
+        let c = customer.clone();
+        async move {
+            c.find_all(css("[data-testid=incident-banner]"))
+                .await
+                .is_ok_and(|b| b.len() == 1)
+        }
+    })
+    .await;
 
     // 5. The agent resolves it; the customer is told and the banner goes away.
     type_into(
