@@ -212,7 +212,8 @@ pub trait Store: Send + Sync + 'static {
     /// Files the report and links it to an incident (joining the open one of its kind that
     /// affects the organisation, reopening one resolved within the hour, or opening a new one
     /// that pages the on-duty agents). Idempotent by the report's id.
-    async fn report_outage(&self, v: &Viewer, r: NewOutage) -> StoreResult<(OutageReport, Created)>;
+    async fn report_outage(&self, v: &Viewer, r: NewOutage)
+    -> StoreResult<(OutageReport, Created)>;
     /// Incidents `v` may see, newest first; `status` `None` means all.
     async fn list_incidents(
         &self,
@@ -220,7 +221,8 @@ pub trait Store: Send + Sync + 'static {
         status: Option<IncidentStatus>,
     ) -> StoreResult<Vec<Incident>>;
     async fn incident(&self, v: &Viewer, id: Uuid) -> StoreResult<Option<Incident>>;
-    async fn create_incident(&self, v: &Viewer, c: NewIncident) -> StoreResult<(Incident, Created)>;
+    async fn create_incident(&self, v: &Viewer, c: NewIncident)
+    -> StoreResult<(Incident, Created)>;
     async fn acknowledge_incident(
         &self,
         v: &Viewer,

@@ -6,10 +6,10 @@ use desk_domain::{Change, ChangeData, ChangesPage, Topic};
 use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
 use super::incidents::{
     KIND_DUTY, KIND_INCIDENT, KIND_PAGE, duty_by_ids, incidents_map, pages_by_ids,
 };
+use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
 use super::tickets::{KIND_MESSAGE, KIND_TICKET, KIND_TOPIC, messages_by_ids, tickets_by_ids};
 use crate::error::ApiError;
 use crate::rules::Viewer;
