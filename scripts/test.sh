@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 desk_setup
+# CI builds once from scratch: incremental caches only cost time and disk there.
+if [ "${CI:-}" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi
 
 echo "==> ui: type check and component tests"
 desk_build_ui
