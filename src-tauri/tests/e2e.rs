@@ -20,7 +20,7 @@ use std::time::Duration;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    E2E_PORTS, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
+    Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
     wait_text, wait_until,
 };
 
@@ -69,10 +69,11 @@ async fn desktop_app_end_to_end() {
     let notifications = work.path().join("notify.log");
     let mut cast = Cast::new().await.unwrap();
     let _monitor = start_dbus_monitor(&notifications);
-    let mut driver = start_driver(E2E_PORTS, &data, work.path(), &[]);
+    let ports = Ports::free();
+    let mut driver = start_driver(ports, &data, work.path(), &[]);
     let app = env!("CARGO_BIN_EXE_desk-app");
 
-    let c = connect(E2E_PORTS, app).await;
+    let c = connect(ports, app).await;
     let ticket_id = step(
         &c,
         &mut driver,
@@ -94,7 +95,7 @@ async fn desktop_app_end_to_end() {
 
     // Restart: draft and cache are still there, even with the server down.
     cast.server.stop().await.unwrap();
-    let c = connect(E2E_PORTS, app).await;
+    let c = connect(ports, app).await;
     step(&c, &mut driver, after_restart(c.clone())).await;
     let _ = c.close().await;
     driver.terminate();

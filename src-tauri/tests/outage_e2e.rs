@@ -37,14 +37,8 @@ use std::time::Duration;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    E2E_PORTS, Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into,
-    wait, wait_text, wait_until,
-};
-
-/// The agent's app: its own WebDriver ports (the customer's app uses E2E_PORTS).
-const AGENT_PORTS: Ports = Ports {
-    driver: 4446,
-    native: 4447,
+    Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
+    wait_text, wait_until,
 };
 
 fn screenshots_dir() -> PathBuf {
@@ -187,16 +181,18 @@ async fn outage_reported_paged_acknowledged_resolved() {
     let logs_a = work.path().join("agent");
     std::fs::create_dir_all(&logs_c).unwrap();
     std::fs::create_dir_all(&logs_a).unwrap();
-    let mut driver_c = start_driver(E2E_PORTS, &logs_c.join("data"), &logs_c, &[]);
+    // Each app its own driver, on ports free right now.
+    let (customer_ports, agent_ports) = (Ports::free(), Ports::free());
+    let mut driver_c = start_driver(customer_ports, &logs_c.join("data"), &logs_c, &[]);
     let mut driver_a = start_driver(
-        AGENT_PORTS,
+        agent_ports,
         &logs_a.join("data"),
         &logs_a,
         &[("DBUS_SESSION_BUS_ADDRESS", agent_address.as_str())],
     );
     let app = env!("CARGO_BIN_EXE_desk-app");
-    let agent = connect(AGENT_PORTS, app).await;
-    let customer = connect(E2E_PORTS, app).await;
+    let agent = connect(agent_ports, app).await;
+    let customer = connect(customer_ports, app).await;
 
     // The scenario runs in a task of its own (a failure must not skip the clean-up below); it
     // asks this task to stop and start the server, which stays here.

@@ -10,17 +10,25 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-/// The ports tauri-driver listens on. Fixed ports: one WebDriver test at a time.
+/// The ports tauri-driver listens on.
 #[derive(Clone, Copy)]
 pub struct Ports {
     pub driver: u16,
     pub native: u16,
 }
 
-pub const E2E_PORTS: Ports = Ports {
-    driver: 4444,
-    native: 4445,
-};
+impl Ports {
+    /// Two ports free right now, so a test never talks to another run's driver (and its app)
+    /// when two WebDriver tests share the machine.
+    pub fn free() -> Ports {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        Ports {
+            driver: a.local_addr().unwrap().port(),
+            native: b.local_addr().unwrap().port(),
+        }
+    }
+}
 
 pub struct Proc(pub Child);
 
@@ -142,7 +150,7 @@ pub async fn wait(c: &Client, selector: &str) -> fantoccini::elements::Element {
 /// What the window showed when a wait gave up, for diagnosis.
 pub async fn failure_shot(c: &Client) {
     let png = c.screenshot().await.unwrap_or_default();
-    let path = std::env::temp_dir().join("desk-e2e-failure.png");
+    let path = std::env::temp_dir().join(format!("desk-e2e-failure-{}.png", std::process::id()));
     let _ = std::fs::write(&path, png);
     eprintln!("screenshot of the failure: {}", path.display());
 }
