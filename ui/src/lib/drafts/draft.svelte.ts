@@ -5,7 +5,8 @@
 import type { Platform } from '../platform/platform';
 import type { DraftInput, LocalFile } from '../types/bindings';
 import { MAX_FILE_BYTES, fileProblems, type FileProblem } from '../files/limits';
-import type { PastedFile } from '../files/paste';
+import { clipboardImages, readPasted, type PastedFile } from '../files/paste';
+import { problemText } from './problems';
 import { errorText } from '../app/errors';
 
 export class DraftForm {
@@ -131,6 +132,14 @@ export class DraftForm {
       }
     }
   }
+
+  /** A text field's `onpaste`: pasted images join the draft as files; other pastes go on as usual. */
+  paste = async (e: ClipboardEvent): Promise<void> => {
+    const images = clipboardImages(e.clipboardData);
+    if (images.length === 0) return;
+    e.preventDefault();
+    await this.attachPasted(await readPasted(images), (name, n) => problemText({ kind: 'too_large', filename: name, size: n }));
+  };
 
   async pick(): Promise<void> {
     try {

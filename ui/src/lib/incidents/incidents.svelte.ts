@@ -6,6 +6,7 @@
 import type { Platform } from '../platform/platform';
 import type { ClientEvent, DutyAgent, Incident, IncidentEvent, IncidentView } from '../types/bindings';
 import { errorText } from '../app/errors';
+import { ViewStore } from '../app/view.svelte';
 
 /** Open and affecting `org`: a banner shows, and a new report of the same kind joins it. */
 export function affects(i: Incident, org: string | null | undefined): boolean {
@@ -108,30 +109,13 @@ export class IncidentsStore {
 }
 
 /** One incident with its linked reports, re-read whenever the core says something changed. */
-export class IncidentViewStore {
-  view = $state<IncidentView | null>(null);
-  loaded = $state(false);
-  error = $state<string | null>(null);
-  private seq = 0;
-
+export class IncidentViewStore extends ViewStore<IncidentView> {
   constructor(
-    private readonly platform: Platform,
+    platform: Platform,
     readonly id: string,
-  ) {}
-
-  load = async (): Promise<void> => {
-    const my = ++this.seq;
-    try {
-      const v = await this.platform.incident(this.id);
-      if (my !== this.seq) return;
-      this.view = v;
-      this.error = null;
-    } catch (e) {
-      if (my === this.seq) this.error = errorText(e);
-    } finally {
-      if (my === this.seq) this.loaded = true;
-    }
-  };
+  ) {
+    super(() => platform.incident(id));
+  }
 
   get incident(): Incident | null {
     return this.view?.incident ?? null;
