@@ -739,34 +739,22 @@ impl Desk {
 
     fn check_text(subject: Option<&str>, body: &str) -> Result<(), Error> {
         if let Some(s) = subject {
-            let n = s.trim().chars().count();
-            if n == 0 {
-                return Err(Error::invalid(
-                    "Вкажіть тему звернення.",
-                    "Enter a subject.",
-                ));
-            }
-            if n > limits::SUBJECT_MAX_CHARS {
-                return Err(Error::invalid(
+            check_length(
+                s,
+                limits::SUBJECT_MAX_CHARS,
+                ("Вкажіть тему звернення.", "Enter a subject."),
+                (
                     "Тема задовга: до 200 символів.",
                     "The subject is too long: at most 200 characters.",
-                ));
-            }
+                ),
+            )?;
         }
-        let n = body.trim().chars().count();
-        if n == 0 {
-            return Err(Error::invalid(
-                "Напишіть текст повідомлення.",
-                "Write the message text.",
-            ));
-        }
-        if n > limits::BODY_MAX_CHARS {
-            return Err(Error::invalid(
-                "Текст задовгий: до 20 000 символів.",
-                "The text is too long: at most 20,000 characters.",
-            ));
-        }
-        Ok(())
+        check_length(
+            body,
+            limits::BODY_MAX_CHARS,
+            ("Напишіть текст повідомлення.", "Write the message text."),
+            TEXT_TOO_LONG,
+        )
     }
 
     async fn after_write(&self, ticket: Uuid) -> Result<(), Error> {
@@ -1085,4 +1073,28 @@ pub(crate) fn provisional_message(
             })
             .collect(),
     }
+}
+
+/// The message for a text over `limits::BODY_MAX_CHARS` (Ukrainian, English).
+pub(crate) const TEXT_TOO_LONG: (&str, &str) = (
+    "Текст задовгий: до 20 000 символів.",
+    "The text is too long: at most 20,000 characters.",
+);
+
+/// Checks a text field as the server will: not blank once trimmed, at most `max` characters
+/// (trimmed). `empty` and `too_long` are the messages (Ukrainian, English).
+pub(crate) fn check_length(
+    text: &str,
+    max: usize,
+    empty: (&str, &str),
+    too_long: (&str, &str),
+) -> Result<(), Error> {
+    let n = text.trim().chars().count();
+    if n == 0 {
+        return Err(Error::invalid(empty.0, empty.1));
+    }
+    if n > max {
+        return Err(Error::invalid(too_long.0, too_long.1));
+    }
+    Ok(())
 }

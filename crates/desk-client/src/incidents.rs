@@ -31,7 +31,10 @@ use uuid::Uuid;
 
 use crate::api::ApiError;
 use crate::cache::{Cache, CachedTicket};
-use crate::desk::{ClientEvent, Desk, DraftInput, Inner, provisional_message, provisional_ticket};
+use crate::desk::{
+    ClientEvent, Desk, DraftInput, Inner, TEXT_TOO_LONG, check_length, provisional_message,
+    provisional_ticket,
+};
 use crate::error::Error;
 use crate::local::{Op, OutboxItem, OutboxState};
 
@@ -515,6 +518,17 @@ impl Desk {
         Ok(i)
     }
 
+    /// An agent's action on one incident, sent at once (`online`); the incident it answers
+    /// is cached and shown.
+    async fn incident_action<F, Fut>(&self, uk: &str, en: &str, call: F) -> Result<Incident, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Incident, ApiError>>,
+    {
+        let i = online(&self.inner, uk, en, call).await?;
+        self.store_incident(i).await
+    }
+
     // --- reports (customers; agents may report too)
 
     /// The draft key of the report form (its files are attached with `attach_to_draft`; its
@@ -737,53 +751,39 @@ impl Desk {
     pub async fn acknowledge_incident(&self, id: Uuid) -> Result<Incident, Error> {
         self.staff_only()?;
         let api = &self.inner.api;
-        let i = online(
-            &self.inner,
+        self.incident_action(
             "підтвердження не надіслано, клієнти ще не бачать, що ви взялися за збій.",
             "the acknowledgement was not sent; customers do not see yet that you took it on.",
             || api.acknowledge_incident(id),
         )
-        .await?;
-        self.store_incident(i).await
+        .await
     }
 
     /// (Agents) an update every affected organisation reads (and is notified of).
     pub async fn post_incident_update(&self, id: Uuid, body: &str) -> Result<Incident, Error> {
         self.staff_only()?;
-        let body = check_body(body)?;
-        let u = PostIncidentUpdate {
-            id: Uuid::now_v7(),
-            body,
-        };
+        let u = new_update(body)?;
         let api = &self.inner.api;
-        let i = online(
-            &self.inner,
+        self.incident_action(
             "оновлення не надіслано.",
             "the update was not sent.",
             || api.post_incident_update(id, &u),
         )
-        .await?;
-        self.store_incident(i).await
+        .await
     }
 
     /// (Agents) resolves the incident with `body` as the resolution; every linked open report
     /// is resolved with it (customers get one notification: the incident's resolution).
     pub async fn resolve_incident(&self, id: Uuid, body: &str) -> Result<Incident, Error> {
         self.staff_only()?;
-        let body = check_body(body)?;
-        let u = PostIncidentUpdate {
-            id: Uuid::now_v7(),
-            body,
-        };
+        let u = new_update(body)?;
         let api = &self.inner.api;
-        let i = online(
-            &self.inner,
+        self.incident_action(
             "збій не позначено вирішеним.",
             "the incident was not marked resolved.",
             || api.resolve_incident(id, &u),
         )
-        .await?;
-        self.store_incident(i).await
+        .await
     }
 
     /// (Agents) renames the incident or changes its scope (only the fields given change; the
@@ -794,14 +794,12 @@ impl Desk {
             check_title(t)?;
         }
         let api = &self.inner.api;
-        let i = online(
-            &self.inner,
+        self.incident_action(
             "зміни не збережено.",
             "the changes were not saved.",
             || api.update_incident(id, &u),
         )
-        .await?;
-        self.store_incident(i).await
+        .await
     }
 
     /// (Agents) groups incident `from` into `into`: its reports move, scopes join, `from`
@@ -854,14 +852,12 @@ impl Desk {
             organization_ids: a.organization_ids,
         };
         let api = &self.inner.api;
-        let i = online(
-            &self.inner,
+        self.incident_action(
             "оголошення про збій не надіслано.",
             "the announcement was not sent.",
             || api.create_incident(&c),
         )
-        .await?;
-        self.store_incident(i).await
+        .await
     }
 
     /// (Agents) puts me on or off duty: on-duty agents are paged first for a new outage.
@@ -913,38 +909,37 @@ impl Desk {
     }
 }
 
+/// An update or resolution with a new id (the server's idempotency key) and a checked body.
+fn new_update(body: &str) -> Result<PostIncidentUpdate, Error> {
+    Ok(PostIncidentUpdate {
+        id: Uuid::now_v7(),
+        body: check_body(body)?,
+    })
+}
+
 fn check_body(body: &str) -> Result<String, Error> {
-    let b = body.trim();
-    if b.is_empty() {
-        return Err(Error::invalid(
+    check_length(
+        body,
+        limits::BODY_MAX_CHARS,
+        (
             "Напишіть текст для клієнтів.",
             "Write the text for the customers.",
-        ));
-    }
-    if b.chars().count() > limits::BODY_MAX_CHARS {
-        return Err(Error::invalid(
-            "Текст задовгий: до 20 000 символів.",
-            "The text is too long: at most 20,000 characters.",
-        ));
-    }
-    Ok(b.to_owned())
+        ),
+        TEXT_TOO_LONG,
+    )?;
+    Ok(body.trim().to_owned())
 }
 
 fn check_title(t: &str) -> Result<(), Error> {
-    let n = t.trim().chars().count();
-    if n == 0 {
-        return Err(Error::invalid(
-            "Вкажіть назву збою.",
-            "Enter the incident's title.",
-        ));
-    }
-    if n > limits::SUBJECT_MAX_CHARS {
-        return Err(Error::invalid(
+    check_length(
+        t,
+        limits::SUBJECT_MAX_CHARS,
+        ("Вкажіть назву збою.", "Enter the incident's title."),
+        (
             "Назва задовга: до 200 символів.",
             "The title is too long: at most 200 characters.",
-        ));
-    }
-    Ok(())
+        ),
+    )
 }
 
 // --- the outbox side of a report
