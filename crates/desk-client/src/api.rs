@@ -11,6 +11,7 @@ use desk_domain::{
 };
 use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -143,6 +144,22 @@ impl Api {
             .map_err(|e| ApiError::Decode(e.to_string()))
     }
 
+    /// `GET path`, decoding the answer.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.send(self.req(&self.http, Method::GET, path)).await
+    }
+
+    /// `method path` with `body` as JSON, decoding the answer.
+    async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.send(self.req(&self.http, method, path).json(body))
+            .await
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
         let body = serde_json::json!({"email": email, "password": password});
         self.send(
@@ -164,56 +181,38 @@ impl Api {
     }
 
     pub async fn me(&self) -> Result<Me, ApiError> {
-        self.send(self.req(&self.http, Method::GET, "/me")).await
+        self.get("/me").await
     }
 
     pub async fn topics(&self) -> Result<Vec<Topic>, ApiError> {
-        self.send(self.req(&self.http, Method::GET, "/topics"))
-            .await
+        self.get("/topics").await
     }
 
     pub async fn calendar(&self) -> Result<desk_domain::BusinessCalendar, ApiError> {
-        self.send(self.req(&self.http, Method::GET, "/calendar"))
-            .await
+        self.get("/calendar").await
     }
 
     pub async fn ticket(&self, id: Uuid) -> Result<Ticket, ApiError> {
-        self.send(self.req(&self.http, Method::GET, &format!("/tickets/{id}")))
-            .await
+        self.get(&format!("/tickets/{id}")).await
     }
 
     pub async fn create_ticket(&self, t: &CreateTicket) -> Result<Ticket, ApiError> {
-        self.send(self.req(&self.http, Method::POST, "/tickets").json(t))
-            .await
+        self.send_json(Method::POST, "/tickets", t).await
     }
 
     pub async fn add_message(&self, ticket: Uuid, m: &CreateMessage) -> Result<Message, ApiError> {
-        self.send(
-            self.req(
-                &self.http,
-                Method::POST,
-                &format!("/tickets/{ticket}/messages"),
-            )
-            .json(m),
-        )
-        .await
+        self.send_json(Method::POST, &format!("/tickets/{ticket}/messages"), m)
+            .await
     }
 
     pub async fn update_ticket(&self, ticket: Uuid, u: &UpdateTicket) -> Result<Ticket, ApiError> {
-        self.send(
-            self.req(&self.http, Method::PATCH, &format!("/tickets/{ticket}"))
-                .json(u),
-        )
-        .await
+        self.send_json(Method::PATCH, &format!("/tickets/{ticket}"), u)
+            .await
     }
 
     pub async fn changes(&self, after: i64, limit: u32) -> Result<ChangesPage, ApiError> {
-        self.send(self.req(
-            &self.http,
-            Method::GET,
-            &format!("/changes?after={after}&limit={limit}"),
-        ))
-        .await
+        self.get(&format!("/changes?after={after}&limit={limit}"))
+            .await
     }
 
     /// Streams a file from disk to `POST /attachments`, never holding it whole in memory.
@@ -276,8 +275,7 @@ impl Api {
 
     /// `POST /outages`: files an outage report (idempotent by `r.id`).
     pub async fn report_outage(&self, r: &ReportOutage) -> Result<OutageReport, ApiError> {
-        self.send(self.req(&self.http, Method::POST, "/outages").json(r))
-            .await
+        self.send_json(Method::POST, "/outages", r).await
     }
 
     /// `GET /incidents?status=open|resolved|all`.
@@ -290,14 +288,12 @@ impl Api {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Incident, ApiError> {
-        self.send(self.req(&self.http, Method::GET, &format!("/incidents/{id}")))
-            .await
+        self.get(&format!("/incidents/{id}")).await
     }
 
     /// `POST /incidents` (agents): announces an outage nobody reported yet.
     pub async fn create_incident(&self, c: &CreateIncident) -> Result<Incident, ApiError> {
-        self.send(self.req(&self.http, Method::POST, "/incidents").json(c))
-            .await
+        self.send_json(Method::POST, "/incidents", c).await
     }
 
     pub async fn acknowledge_incident(&self, id: Uuid) -> Result<Incident, ApiError> {
@@ -314,15 +310,8 @@ impl Api {
         id: Uuid,
         u: &PostIncidentUpdate,
     ) -> Result<Incident, ApiError> {
-        self.send(
-            self.req(
-                &self.http,
-                Method::POST,
-                &format!("/incidents/{id}/updates"),
-            )
-            .json(u),
-        )
-        .await
+        self.send_json(Method::POST, &format!("/incidents/{id}/updates"), u)
+            .await
     }
 
     pub async fn resolve_incident(
@@ -330,15 +319,8 @@ impl Api {
         id: Uuid,
         u: &PostIncidentUpdate,
     ) -> Result<Incident, ApiError> {
-        self.send(
-            self.req(
-                &self.http,
-                Method::POST,
-                &format!("/incidents/{id}/resolve"),
-            )
-            .json(u),
-        )
-        .await
+        self.send_json(Method::POST, &format!("/incidents/{id}/resolve"), u)
+            .await
     }
 
     pub async fn update_incident(
@@ -346,11 +328,8 @@ impl Api {
         id: Uuid,
         u: &UpdateIncident,
     ) -> Result<Incident, ApiError> {
-        self.send(
-            self.req(&self.http, Method::PATCH, &format!("/incidents/{id}"))
-                .json(u),
-        )
-        .await
+        self.send_json(Method::PATCH, &format!("/incidents/{id}"), u)
+            .await
     }
 
     pub async fn merge_incident(
@@ -358,26 +337,18 @@ impl Api {
         into: Uuid,
         m: &MergeIncident,
     ) -> Result<Incident, ApiError> {
-        self.send(
-            self.req(
-                &self.http,
-                Method::POST,
-                &format!("/incidents/{into}/merge"),
-            )
-            .json(m),
-        )
-        .await
+        self.send_json(Method::POST, &format!("/incidents/{into}/merge"), m)
+            .await
     }
 
     /// `GET /duty` (agents).
     pub async fn duty(&self) -> Result<Vec<DutyAgent>, ApiError> {
-        self.send(self.req(&self.http, Method::GET, "/duty")).await
+        self.get("/duty").await
     }
 
     /// `PUT /duty`: the caller's own roster state.
     pub async fn set_duty(&self, d: &SetDuty) -> Result<DutyAgent, ApiError> {
-        self.send(self.req(&self.http, Method::PUT, "/duty").json(d))
-            .await
+        self.send_json(Method::PUT, "/duty", d).await
     }
 
     pub fn is_not_found(e: &ApiError) -> bool {
