@@ -1098,12 +1098,51 @@ mod tests {
         }
     }
 
-    fn paged(p: Page, settled: bool, mine: bool) -> PageChange {
-        PageChange {
-            page: p,
-            first_seen: true,
-            settled,
-            reported_by_me: mine,
+    /// Builds the pull of one page (and, `with_report`, its report's ticket) for a table row.
+    struct PagePull {
+        change: PageChange,
+        tickets: Vec<(Option<Ticket>, Ticket)>,
+    }
+
+    impl PagePull {
+        fn new(page: Page) -> Self {
+            PagePull {
+                change: PageChange {
+                    page,
+                    first_seen: true,
+                    settled: false,
+                    reported_by_me: false,
+                },
+                tickets: Vec::new(),
+            }
+        }
+
+        /// Its incident was acknowledged or closed by the time it was pulled.
+        fn settled(mut self) -> Self {
+            self.change.settled = true;
+            self
+        }
+
+        /// The report was filed by me.
+        fn mine(mut self) -> Self {
+            self.change.reported_by_me = true;
+            self
+        }
+
+        fn with_report(mut self, report: &Ticket) -> Self {
+            self.tickets.push((None, report.clone()));
+            self
+        }
+
+        fn applied(self) -> Applied {
+            Applied {
+                tickets: self.tickets,
+                outages: OutageChanges {
+                    pages: vec![self.change],
+                    ..OutageChanges::default()
+                },
+                ..Applied::default()
+            }
         }
     }
 
@@ -1121,71 +1160,48 @@ mod tests {
         };
         let mut report = ticket(&customer, now, TicketStatus::New, true);
         report.incident_id = Some(Uuid::now_v7());
-        let with = |pages: Vec<PageChange>, tickets: Vec<(Option<Ticket>, Ticket)>| Applied {
-            tickets,
-            outages: OutageChanges {
-                pages,
-                ..OutageChanges::default()
-            },
+        let pull = |to: &[Uuid], at: DateTime<Utc>, round: u32| {
+            PagePull::new(page(to, report.id, at, round))
+        };
+        let report_only = Applied {
+            tickets: vec![(None, report.clone())],
             ..Applied::default()
         };
         use NotificationKind as K;
         let cases: Vec<(&str, Applied, Vec<K>)> = vec![
             (
                 "paged (on duty): critical, and the report does not ring twice",
-                with(
-                    vec![paged(page(&[me.id], report.id, now, 1), false, false)],
-                    vec![(None, report.clone())],
-                ),
+                pull(&[me.id], now, 1).with_report(&report).applied(),
                 vec![K::OutagePage],
             ),
             (
                 "a page for every agent",
-                with(
-                    vec![paged(page(&[], report.id, now, 2), false, false)],
-                    vec![],
-                ),
+                pull(&[], now, 2).applied(),
                 vec![K::OutagePage],
             ),
             (
                 "a page for another agent (I am off duty): nothing",
-                with(
-                    vec![paged(page(&[other.id], report.id, now, 1), false, false)],
-                    vec![(None, report.clone())],
-                ),
+                pull(&[other.id], now, 1).with_report(&report).applied(),
                 vec![],
             ),
             (
                 "already acknowledged by the time I pulled it: nothing to ring for",
-                with(
-                    vec![paged(page(&[me.id], report.id, now, 1), true, false)],
-                    vec![],
-                ),
+                pull(&[me.id], now, 1).settled().applied(),
                 vec![],
             ),
             (
                 "an old page on a first sync",
-                with(
-                    vec![paged(
-                        page(&[me.id], report.id, now - Duration::hours(3), 1),
-                        false,
-                        false,
-                    )],
-                    vec![],
-                ),
+                pull(&[me.id], now - Duration::hours(3), 1).applied(),
                 vec![],
             ),
             (
                 "my own report (on a customer's behalf)",
-                with(
-                    vec![paged(page(&[me.id], report.id, now, 1), false, true)],
-                    vec![],
-                ),
+                pull(&[me.id], now, 1).mine().applied(),
                 vec![],
             ),
             (
                 "a report joining a known outage: news, not an alarm",
-                with(vec![], vec![(None, report.clone())]),
+                report_only.clone(),
                 vec![K::OutageReport],
             ),
         ];
@@ -1193,26 +1209,20 @@ mod tests {
             assert_eq!(kinds(&decide(&who, &applied)), want, "{name}");
         }
         let p = page(&[me.id], report.id, now, 1);
-        let n = decide(&who, &with(vec![paged(p.clone(), false, false)], vec![]));
+        let n = decide(&who, &PagePull::new(p.clone()).applied());
         assert!(n[0].critical);
         assert_eq!(n[0].urgency, NotificationUrgency::Critical);
         assert_eq!(n[0].key, format!("page:{}", p.id));
         assert_eq!(n[0].ticket_id, report.id);
         assert_eq!(n[0].incident_id, Some(p.incident_id));
         assert_eq!(n[0].title, "Збій: Не працює телефонія — Таксі Ластівка");
-        let n = decide(
-            &who,
-            &with(
-                vec![paged(page(&[], report.id, now, 2), false, false)],
-                vec![],
-            ),
-        );
+        let n = decide(&who, &pull(&[], now, 2).applied());
         assert!(n[0].title.starts_with("Повторний виклик"), "{}", n[0].title);
 
         // Agents are not told of customers' incident news.
         let i = incident(customer.organization_id.unwrap_or_default(), &customer, now);
         assert!(decide(&who, &changed(None, &i, false)).is_empty());
-        let n = decide(&who, &with(vec![], vec![(None, report.clone())]));
+        let n = decide(&who, &report_only);
         assert!(!n[0].critical);
     }
 }

@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{Device, idle, topics_cached, until};
-use desk_client::{ClientEvent, NewTicketInput, TicketQuery};
+use desk_client::{ClientEvent, Desk, NewTicketInput, TicketQuery};
 use desk_domain::{BusinessCalendar, Channel, HandledDay, Role};
 use desk_server::Clock;
 use desk_testkit::TestServer;
@@ -26,15 +26,9 @@ fn office_hours() -> BusinessCalendar {
     }
 }
 
-#[tokio::test]
+/// Olena, a customer of Таксі Ластівка, signed in on a new device with the topics cached.
 #[allow(clippy::unwrap_used)]
-async fn the_calendar_is_fetched_kept_and_used_offline() {
-    // Monday 23 November 2026, 10:00 Kyiv.
-    let mut server = TestServer::start_full(Clock::manual(at("2026-11-23T10:00:00+02:00")), |c| {
-        c.calendar = office_hours()
-    })
-    .await
-    .unwrap();
+async fn customer_signed_in(server: &TestServer) -> (Device, Desk) {
     server.add_org("Таксі Ластівка").await.unwrap();
     server
         .add_user(
@@ -47,6 +41,19 @@ async fn the_calendar_is_fetched_kept_and_used_offline() {
     let device = Device::new();
     let desk = device.sign_in(&server.base, "olena@lastivka.example").await;
     topics_cached(&desk).await;
+    (device, desk)
+}
+
+#[tokio::test]
+#[allow(clippy::unwrap_used)]
+async fn the_calendar_is_fetched_kept_and_used_offline() {
+    // Monday 23 November 2026, 10:00 Kyiv.
+    let mut server = TestServer::start_full(Clock::manual(at("2026-11-23T10:00:00+02:00")), |c| {
+        c.calendar = office_hours()
+    })
+    .await
+    .unwrap();
+    let (device, desk) = customer_signed_in(&server).await;
     {
         let d = desk.clone();
         until("the calendar is fetched", move || {
@@ -174,18 +181,7 @@ async fn the_after_hours_notice_arrives_without_a_notification() {
         .unwrap()
         .with_timezone(&Utc);
     let server = TestServer::start_at(eleven_pm).await.unwrap();
-    server.add_org("Таксі Ластівка").await.unwrap();
-    server
-        .add_user(
-            "olena@lastivka.example",
-            Role::Customer,
-            Some("Таксі Ластівка"),
-        )
-        .await
-        .unwrap();
-    let device = Device::new();
-    let desk = device.sign_in(&server.base, "olena@lastivka.example").await;
-    topics_cached(&desk).await;
+    let (_device, desk) = customer_signed_in(&server).await;
     let mut events = desk.subscribe();
     let id = desk
         .create_ticket(NewTicketInput {
