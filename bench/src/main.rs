@@ -118,6 +118,15 @@ impl Scenario {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The client core's own logs (e.g. RUST_LOG=desk_client::sync=debug: where a pull's time
+    // went), on stderr; off unless asked for.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let root = server::workspace_root();
     let out = cli.out.unwrap_or_else(|| root.join("bench/results"));
     let bin = server::locate(cli.server_bin)?;

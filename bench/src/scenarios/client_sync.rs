@@ -1,8 +1,10 @@
 //! `client-sync`: a fresh client's first sync. The real server is seeded through its HTTP API
 //! (tickets, then replies, at concurrency 64); a new `Desk` signs in and is timed from the
 //! sign-in call until its engine reports the first pull done (`SyncState::last_synced`, set
-//! after the last page is applied; the search index is then built in bulk, timed until a
-//! search answers), then the cache's rows are counted. Separately, the cache's
+//! after the last page is applied: every row is in the cache and every list and conversation
+//! read answers from it — "rows applied", the issue's target), and, as a figure of its own,
+//! until the search index is ready too (built in bulk right after the pull; timed until a
+//! search answers); then the cache's rows are counted. Separately, the cache's
 //! apply rate on its own: the same number of rows built in memory as 1,000-change pages and
 //! applied one after the other with `Cache::apply`.
 
@@ -78,6 +80,7 @@ pub async fn run(bin: &Path, sizes: &Sizes) -> anyhow::Result<Report> {
     // (after-hours notice) the server adds to a ticket filed outside working hours.
     let rows = want_tickets + want_messages;
     let e2e_rate = rows as f64 / sync_time.as_secs_f64().max(1e-9);
+    let searchable_rate = rows as f64 / index_time.as_secs_f64().max(1e-9);
 
     eprintln!("client-sync: cache apply alone, {rows} rows in pages of {APPLY_PAGE}…");
     let per_ticket = u64::try_from(want_messages / want_tickets.max(1)).unwrap_or(10);
@@ -90,14 +93,20 @@ pub async fn run(bin: &Path, sizes: &Sizes) -> anyhow::Result<Report> {
 
     let mut r = Report::new("client-sync");
     r.figure(
-        "first sync, end to end",
+        "first sync, rows applied (readable), end to end",
         e2e_rate,
         "rows/s",
         Some(Target::AtLeast(RATE)),
     );
     r.figure("first sync time", sync_time.as_secs_f64(), "s", None);
     r.figure(
-        "search index built (since sign-in)",
+        "first sync, rows applied and searchable, end to end",
+        searchable_rate,
+        "rows/s",
+        None,
+    );
+    r.figure(
+        "search index ready (since sign-in)",
         index_time.as_secs_f64(),
         "s",
         None,
@@ -159,8 +168,11 @@ pub async fn run(bin: &Path, sizes: &Sizes) -> anyhow::Result<Report> {
         ),
     );
     r.note(format!(
-        "end to end: Desk::sign_in (fresh data dir, file token store) to the engine's first \
-         pull done (SyncState.last_synced, set after the last page is applied); {rows} rows = \
+        "rows applied (readable), end to end: Desk::sign_in (fresh data dir, file token store) \
+         to the engine's first pull done (SyncState.last_synced, set after the last page is \
+         applied: every list and conversation read answers from the cache; search waits for \
+         its index); searchable: the same start to the first search answering after the \
+         index is built in bulk; {rows} rows = \
          {want_tickets} tickets + {want_messages} messages ({} tickets' first messages + {} \
          replies seeded, {} system messages added by the server), pulled as pages of {APPLY_PAGE} ({fetch_pages} pages), counted in the \
          cache afterwards",
@@ -207,6 +219,10 @@ pub async fn run(bin: &Path, sizes: &Sizes) -> anyhow::Result<Report> {
     r.detail("messages", want_messages);
     r.detail("sync_seconds", sync_time.as_secs_f64());
     r.detail("search_index_ready_seconds", index_time.as_secs_f64());
+    r.detail(
+        "search_index_build_seconds",
+        (index_time - sync_time).as_secs_f64(),
+    );
     r.detail("sign_in_ms", signed_in.as_secs_f64() * 1000.0);
     r.detail("http_only_seconds", fetch_time.as_secs_f64());
     r.detail("http_only_pages", fetch_pages);

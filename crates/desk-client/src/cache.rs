@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use desk_domain::{ChangeData, ChangesPage, Message, Ticket, TicketStatus, Topic};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use crate::db;
@@ -86,7 +87,18 @@ pub struct SearchHit {
 pub struct Cache {
     pool: SqlitePool,
     path: PathBuf,
+    /// The connection that applies pulled pages and builds the search index, kept out of the
+    /// pool. SQLite drops a connection's page cache whenever another connection has written
+    /// since it last read, so pages applied through whichever pooled connection came next
+    /// each started cold (re-reading the B-tree pages from the OS); one writer keeps its
+    /// cache warm across pages. Taken lazily; given back to the pool by `close`.
+    writer: tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>,
+    /// The full integrity check running in the background after a cheap open.
+    check: tokio::sync::Mutex<Option<tokio::task::JoinHandle<bool>>>,
 }
+
+/// How long after opening the full integrity check starts: after the app's first paint.
+const BACKGROUND_CHECK_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn ms(t: &DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -94,28 +106,56 @@ fn ms(t: &DateTime<Utc>) -> i64 {
 
 impl Cache {
     /// Opens the cache; a damaged file is set aside and a fresh one created (answers `true`).
+    /// Only a cache the last session did not close is checked in full before it opens; any
+    /// other gets its full check in the background a moment later (`db::open_cache`).
     pub async fn open(path: &Path) -> anyhow::Result<(Self, bool)> {
-        match db::open(path, &db::CACHE_MIGRATIONS, false).await {
-            Ok(pool) => Ok((
-                Self {
-                    pool,
-                    path: path.to_owned(),
-                },
-                false,
-            )),
+        let (cache, rebuilt) = match db::open_cache(path).await {
+            Ok((pool, checked)) => (Self::new(pool, path, checked), false),
             Err(e) => {
                 tracing::warn!(error = %e, path = %path.display(), "cache damaged; rebuilding from the server");
                 db::set_aside(path)?;
-                let pool = db::open(path, &db::CACHE_MIGRATIONS, false).await?;
-                Ok((
-                    Self {
-                        pool,
-                        path: path.to_owned(),
-                    },
-                    true,
-                ))
+                let (pool, _) = db::open_cache(path).await?;
+                (Self::new(pool, path, db::Checked::InFull), true)
             }
+        };
+        Ok((cache, rebuilt))
+    }
+
+    /// Whether the background integrity check passed, once it has run (`None`: none was due,
+    /// or it was stopped by `close`). A failure marks the file to be rebuilt at the next open.
+    pub async fn background_check(&self) -> Option<bool> {
+        let handle = self.check.lock().await.take()?;
+        handle.await.ok()
+    }
+
+    fn new(pool: SqlitePool, path: &Path, checked: db::Checked) -> Self {
+        let check = (checked == db::Checked::Cheaply)
+            .then(|| db::check_later(pool.clone(), path, BACKGROUND_CHECK_DELAY));
+        Self {
+            pool,
+            path: path.to_owned(),
+            writer: tokio::sync::Mutex::new(None),
+            check: tokio::sync::Mutex::new(check),
         }
+    }
+
+    /// The writer connection (see `Cache::writer`), held until the guard drops.
+    async fn writer(
+        &self,
+    ) -> anyhow::Result<tokio::sync::MappedMutexGuard<'_, PoolConnection<Sqlite>>> {
+        let mut slot = self.writer.lock().await;
+        if slot.is_none() {
+            let mut conn = self.pool.acquire().await?;
+            // A 16 MiB page cache: a 1000-change page's dirty pages fit, so SQLite does not
+            // spill them into the WAL mid-transaction. Statement journals (each multi-row
+            // upsert keeps one) stay in memory instead of temporary files.
+            sqlx::raw_sql("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
+                .execute(&mut *conn)
+                .await?;
+            *slot = Some(conn);
+        }
+        tokio::sync::MutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| anyhow::anyhow!("the cache's writer connection is gone"))
     }
 
     pub fn path(&self) -> &Path {
@@ -128,7 +168,13 @@ impl Cache {
     }
 
     pub async fn close(&self) {
+        if let Some(check) = self.check.lock().await.take() {
+            check.abort();
+        }
+        // The pool waits for every connection to come back, the writer's too.
+        drop(self.writer.lock().await.take());
         self.pool.close().await;
+        db::closed(&self.path);
     }
 
     pub async fn cursor(&self) -> anyhow::Result<i64> {
@@ -154,7 +200,8 @@ impl Cache {
                 }
             }
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut writer = self.writer().await?;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let initial = {
             let v: Option<String> =
                 sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor'")
@@ -681,7 +728,8 @@ impl Cache {
     /// long. Returns at once when there is nothing to build.
     pub async fn build_search_index(&self) -> anyhow::Result<()> {
         loop {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut writer = self.writer().await?;
+            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
             if !search_pending(&mut tx).await? {
                 return Ok(());
             }
@@ -1027,6 +1075,78 @@ mod tests {
             s.starts_with('…') && s.ends_with('…') && s.contains("[ключ]"),
             "{s}"
         );
+    }
+
+    /// Overwrites the file's last page (a B-tree page, not the header) with garbage.
+    fn damage_last_page(path: &Path) {
+        use std::io::{Seek, SeekFrom, Write};
+        let len = std::fs::metadata(path).unwrap().len();
+        assert!(len > 64 * 4096, "the test needs a cache of many pages");
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        f.seek(SeekFrom::Start(len - 4096)).unwrap();
+        f.write_all(&[0xA5; 4096]).unwrap();
+        f.sync_all().unwrap();
+    }
+
+    async fn fill(cache: &Cache) {
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) \
+             INSERT INTO meta (key, value) SELECT 'filler' || i, printf('%.1000c', 'x') FROM n",
+        )
+        .execute(&cache.pool)
+        .await
+        .unwrap();
+    }
+
+    fn set_aside_copies(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+            .count()
+    }
+
+    /// A cache closed cleanly opens with a cheap check only; damage deep in the file is found
+    /// by the full check in the background and the next open sets the file aside and starts
+    /// afresh. After an unclean shutdown (the `-open` marker left behind) the full check runs
+    /// before the cache opens.
+    #[tokio::test]
+    async fn damage_is_found_in_the_background_or_at_open_after_an_unclean_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite3");
+        let (cache, rebuilt) = Cache::open(&path).await.unwrap();
+        assert!(!rebuilt);
+        fill(&cache).await;
+        assert_eq!(cache.background_check().await, Some(true));
+        cache.close().await;
+        assert!(!db::marker(&path, db::OPEN).exists(), "closed cleanly");
+
+        damage_last_page(&path);
+        let (cache, rebuilt) = Cache::open(&path).await.unwrap();
+        assert!(
+            !rebuilt,
+            "a cleanly closed cache opens without the full check"
+        );
+        assert_eq!(
+            cache.background_check().await,
+            Some(false),
+            "the background check finds the damage"
+        );
+        cache.close().await;
+        let (cache, rebuilt) = Cache::open(&path).await.unwrap();
+        assert!(rebuilt, "the next open rebuilds it");
+        assert_eq!(set_aside_copies(dir.path()), 1);
+        assert_eq!(cache.counts().await.unwrap(), (0, 0));
+        fill(&cache).await;
+        cache.close().await;
+
+        // Killed while open: the marker stays, and the damage is found before opening.
+        std::fs::write(db::marker(&path, db::OPEN), b"").unwrap();
+        damage_last_page(&path);
+        let (cache, rebuilt) = Cache::open(&path).await.unwrap();
+        assert!(rebuilt, "an unclean shutdown gets the full check at open");
+        assert_eq!(cache.background_check().await, None, "checked already");
+        cache.close().await;
     }
 
     /// Words of these characters are looked up in the vocabulary as lowercased by Rust: the

@@ -362,11 +362,26 @@ async fn pull(inner: &Inner) -> Result<(), ApiError> {
     res
 }
 
+/// Where a pull's time went (logged at debug level when it ends).
+#[derive(Default)]
+struct PullTimes {
+    pages: u32,
+    rows: usize,
+    /// Waiting for the first page, then for each next page after applying the current one.
+    wait_fetch: Duration,
+    apply: Duration,
+    /// Re-showing queued writes, the notification policy and the UI's events.
+    after_apply: Duration,
+}
+
 async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
     let me = inner.me().clone();
     let local = |e: anyhow::Error| ApiError::Decode(e.to_string());
+    let started = std::time::Instant::now();
+    let mut times = PullTimes::default();
     let cursor = inner.cache.cursor().await.map_err(local)?;
     let mut page = inner.api.changes(cursor, PAGE).await?;
+    times.wait_fetch = started.elapsed();
     loop {
         // The next page is fetched while this one is applied: the server's and the wire's
         // time overlaps the cache's. A failure of either drops the other; the cursor only
@@ -378,24 +393,46 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
                 Ok(None)
             }
         };
-        let (_, next) = tokio::try_join!(settle(inner, &me, &page), fetch)?;
+        let joined = std::time::Instant::now();
+        let (settled, next) = tokio::try_join!(settle(inner, &me, &page), fetch)?;
+        times.pages += 1;
+        times.rows += page.items.len();
+        times.apply += settled.0;
+        times.after_apply += settled.1;
+        times.wait_fetch += joined.elapsed().saturating_sub(settled.0 + settled.1);
         match next {
             Some(n) => page = n,
-            None => return Ok(()),
+            None => {
+                if times.rows > 0 {
+                    tracing::debug!(
+                        pages = times.pages,
+                        rows = times.rows,
+                        total_ms = started.elapsed().as_millis() as u64,
+                        wait_fetch_ms = times.wait_fetch.as_millis() as u64,
+                        apply_ms = times.apply.as_millis() as u64,
+                        after_apply_ms = times.after_apply.as_millis() as u64,
+                        "pulled"
+                    );
+                }
+                return Ok(());
+            }
         }
     }
 }
 
-/// Applies one page and tells the UI and the notification policy what it changed.
+/// Applies one page and tells the UI and the notification policy what it changed. Answers
+/// how long applying took and how long the rest.
 async fn settle(
     inner: &Inner,
     me: &desk_domain::User,
     page: &desk_domain::ChangesPage,
-) -> Result<(), ApiError> {
+) -> Result<(Duration, Duration), ApiError> {
     let local = |e: anyhow::Error| ApiError::Decode(e.to_string());
+    let t0 = std::time::Instant::now();
     let applied = inner.cache.apply(page, me.id).await.map_err(local)?;
+    let apply = t0.elapsed();
     if applied.is_empty() {
-        return Ok(());
+        return Ok((apply, Duration::ZERO));
     }
     let tickets: Vec<Uuid> = applied
         .tickets
@@ -429,7 +466,7 @@ async fn settle(
         outbox: false,
     });
     crate::incidents::emit_changes(inner, &applied.outages);
-    Ok(())
+    Ok((apply, t0.elapsed() - apply))
 }
 
 /// Keeps one SSE connection open; a poke newer than the cache wakes the engine.
