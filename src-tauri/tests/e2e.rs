@@ -14,41 +14,14 @@
 
 mod harness;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
-    wait_text, wait_until,
+    Ports, attr, click, connect, css, drop_files, guarded, shot, start_dbus_monitor, start_driver,
+    type_into, wait, wait_text, wait_until,
 };
-
-fn screenshots_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
-}
-
-async fn shot(c: &Client, name: &str) {
-    // A screenshot right after a DOM change can show the old frame: settle first.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = c.screenshot().await.unwrap();
-    std::fs::create_dir_all(screenshots_dir()).unwrap();
-    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-/// Emits what the shell's drop handler emits when files land at (x, y).
-async fn drop_files(c: &Client, paths: &[&Path], x: f64, y: f64) {
-    let paths: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    c.execute(
-        "return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {event: 'desk://file-drop', payload: {paths: arguments[0], x: arguments[1], y: arguments[2]}});",
-        vec![serde_json::json!(paths), serde_json::json!(x), serde_json::json!(y)],
-    )
-    .await
-    .unwrap();
-}
 
 async fn center(c: &Client, selector: &str) -> (f64, f64) {
     let e = wait(c, selector).await;
@@ -74,7 +47,7 @@ async fn desktop_app_end_to_end() {
     let app = env!("CARGO_BIN_EXE_desk-app");
 
     let c = connect(ports, app).await;
-    let ticket_id = step(
+    let ticket_id = guarded(
         &c,
         &mut driver,
         first_run(
@@ -88,34 +61,17 @@ async fn desktop_app_end_to_end() {
     .await;
     // Offline: the server goes away; a reply and a new ticket wait; it comes back and they go.
     cast.server.stop().await.unwrap();
-    step(&c, &mut driver, offline_part(c.clone(), ticket_id)).await;
+    guarded(&c, &mut driver, offline_part(c.clone(), ticket_id)).await;
     cast.server.start_again().await.unwrap();
-    step(&c, &mut driver, back_online(c.clone())).await;
+    guarded(&c, &mut driver, back_online(c.clone())).await;
     let _ = c.close().await;
 
     // Restart: draft and cache are still there, even with the server down.
     cast.server.stop().await.unwrap();
     let c = connect(ports, app).await;
-    step(&c, &mut driver, after_restart(c.clone())).await;
+    guarded(&c, &mut driver, after_restart(c.clone())).await;
     let _ = c.close().await;
     driver.terminate();
-}
-
-/// Runs one part of the scenario; if it fails, the WebDriver session is closed and the driver
-/// stopped before the failure is reported, so no app is left running.
-async fn step<T: Send + 'static>(
-    c: &Client,
-    driver: &mut Proc,
-    part: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    match tokio::spawn(part).await {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = c.clone().close().await;
-            driver.terminate();
-            std::panic::resume_unwind(e.into_panic())
-        }
-    }
 }
 
 /// Sign in, file a ticket with a dropped file, get the agent's reply as a notification.

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_testkit::{Cast, Session};
 use fantoccini::Client;
-use harness::{Ports, click, connect, css, failure_shot, start_driver, wait, wait_text};
+use harness::{Ports, click, connect, css, failure_shot, guarded, start_driver, wait, wait_text};
 use serde_json::{Value, json};
 
 const PORTS: Ports = Ports {
@@ -192,23 +192,6 @@ async fn measure_desktop_app() {
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap() + "\n").unwrap();
     eprintln!("measure: written to {}", out.display());
-}
-
-/// Runs one part in its own task; on a failure the session is closed and the driver stopped
-/// before the panic goes on, so no app is left running.
-async fn guarded<T: Send + 'static>(
-    c: &Client,
-    driver: &mut harness::Proc,
-    part: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    match tokio::spawn(part).await {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = c.clone().close().await;
-            driver.terminate();
-            std::panic::resume_unwind(e.into_panic())
-        }
-    }
 }
 
 const SUBJECTS: &[&str] = &[

@@ -37,21 +37,9 @@ use std::time::Duration;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    Ports, Proc, attr, click, connect, css, start_dbus_monitor, start_driver, type_into, wait,
-    wait_text, wait_until,
+    Ports, Proc, attr, click, connect, css, drop_files, shot, start_dbus_monitor,
+    start_dbus_monitor_at, start_driver, type_into, wait, wait_text, wait_until,
 };
-
-fn screenshots_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
-}
-
-async fn shot(c: &Client, name: &str) {
-    // A screenshot right after a DOM change can show the old frame: settle first.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = c.screenshot().await.unwrap();
-    std::fs::create_dir_all(screenshots_dir()).unwrap();
-    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
-}
 
 /// A private session bus for the agent's app: `dbus-daemon --session`, its address read from
 /// its first line of output. Notification daemons are activated on it like on any session bus.
@@ -69,22 +57,6 @@ fn start_session_bus() -> (Proc, String) {
     let address = line.trim().to_owned();
     assert!(!address.is_empty(), "dbus-daemon printed its address");
     (Proc(child), address)
-}
-
-/// dbus-monitor on the bus at `address`, `Notify` calls only.
-fn start_dbus_monitor_at(address: &str, out: &Path) -> Proc {
-    let file = std::fs::File::create(out).unwrap();
-    let child = Command::new("dbus-monitor")
-        .args([
-            "--address",
-            address,
-            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
-        ])
-        .stdout(file)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-monitor starts");
-    Proc(child)
 }
 
 /// The `Notify` calls in a dbus-monitor log, each as one line with its whitespace collapsed.
@@ -111,20 +83,6 @@ async fn wait_notification(log: &Path, what: &str, want: impl Fn(&str) -> bool) 
         notify_calls(log)
     );
     found
-}
-
-/// Emits what the shell's drop handler emits when files land at (x, y).
-async fn drop_files(c: &Client, paths: &[&Path], x: f64, y: f64) {
-    let paths: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    c.execute(
-        "return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {event: 'desk://file-drop', payload: {paths: arguments[0], x: arguments[1], y: arguments[2]}});",
-        vec![serde_json::json!(paths), serde_json::json!(x), serde_json::json!(y)],
-    )
-    .await
-    .unwrap();
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) {

@@ -1,4 +1,4 @@
-//! What the app's WebDriver tests share (e2e.rs, measure.rs): tauri-driver and dbus-monitor as
+//! What the app's WebDriver tests share (e2e.rs, outage_e2e.rs, measure.rs): tauri-driver and dbus-monitor as
 //! child processes stopped with SIGTERM, a WebDriver session on the app binary, and waits that
 //! give up after 30 s with a screenshot of the window.
 
@@ -96,17 +96,29 @@ pub fn start_driver(ports: Ports, data_dir: &Path, logs: &Path, env: &[(&str, &s
     Proc(child)
 }
 
+/// dbus-monitor on the test's session bus, `Notify` calls only, written to `out`.
 pub fn start_dbus_monitor(out: &Path) -> Proc {
+    notify_monitor(
+        &["--session"],
+        out,
+        "dbus-monitor starts (run inside dbus-run-session)",
+    )
+}
+
+/// dbus-monitor on the bus at `address` (another app's private bus), `Notify` calls only.
+pub fn start_dbus_monitor_at(address: &str, out: &Path) -> Proc {
+    notify_monitor(&["--address", address], out, "dbus-monitor starts")
+}
+
+fn notify_monitor(bus: &[&str], out: &Path, expect: &str) -> Proc {
     let file = std::fs::File::create(out).unwrap();
     let child = Command::new("dbus-monitor")
-        .args([
-            "--session",
-            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
-        ])
+        .args(bus)
+        .arg("type='method_call',interface='org.freedesktop.Notifications',member='Notify'")
         .stdout(file)
         .stderr(Stdio::null())
         .spawn()
-        .expect("dbus-monitor starts (run inside dbus-run-session)");
+        .expect(expect);
     Proc(child)
 }
 
@@ -217,4 +229,48 @@ pub async fn type_into(c: &Client, selector: &str, text: &str) {
 
 pub async fn attr(c: &Client, selector: &str, name: &str) -> Option<String> {
     c.find(css(selector)).await.ok()?.attr(name).await.ok()?
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+/// Saves the window as docs/screenshots/`name`.png.
+pub async fn shot(c: &Client, name: &str) {
+    // A screenshot right after a DOM change can show the old frame: settle first.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::create_dir_all(screenshots_dir()).unwrap();
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Emits what the shell's drop handler emits when files land at (x, y).
+pub async fn drop_files(c: &Client, paths: &[&Path], x: f64, y: f64) {
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    c.execute(
+        "return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {event: 'desk://file-drop', payload: {paths: arguments[0], x: arguments[1], y: arguments[2]}});",
+        vec![serde_json::json!(paths), serde_json::json!(x), serde_json::json!(y)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Runs one part of a scenario in its own task; if it fails, the WebDriver session is closed
+/// and the driver stopped before the failure is reported, so no app is left running.
+pub async fn guarded<T: Send + 'static>(
+    c: &Client,
+    driver: &mut Proc,
+    part: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    match tokio::spawn(part).await {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = c.clone().close().await;
+            driver.terminate();
+            std::panic::resume_unwind(e.into_panic())
+        }
+    }
 }
