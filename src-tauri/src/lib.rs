@@ -6,6 +6,7 @@
 mod commands;
 mod keyring;
 mod notify;
+mod webkit;
 
 use std::sync::Arc;
 
@@ -182,6 +183,7 @@ pub fn run() {
                 Err(e) => tracing::info!(error = %e, "no system tray"),
             }
             if let Some(w) = app.get_webview_window("main") {
+                webkit::tune(&w);
                 let h = handle.clone();
                 w.on_window_event(move |e| {
                     if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, position }) = e {
