@@ -3,7 +3,7 @@
 //! is applied in one transaction with a handful of statements (`json_each` over the page), so
 //! applying costs little per row.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -14,6 +14,15 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use crate::db;
+
+/// A page's topics, tickets and messages, each kind a JSON array of the items as the server
+/// sent them (empty when the page has none of that kind), in the page's order.
+#[derive(Debug, Default, Clone)]
+pub struct PageJson {
+    pub topics: String,
+    pub tickets: String,
+    pub messages: String,
+}
 
 /// What applying a page did, for the notification policy and the UI's "models changed".
 #[derive(Debug, Default, Clone)]
@@ -186,6 +195,25 @@ impl Cache {
 
     /// Applies one pulled page and moves the cursor, all in one transaction.
     pub async fn apply(&self, page: &ChangesPage, me: Uuid) -> anyhow::Result<Applied> {
+        self.apply_json(page, None, me).await
+    }
+
+    /// [`Cache::apply`] for a page as the engine pulls it: the topics, tickets and messages are
+    /// stored as the server sent them, not serialized again.
+    pub async fn apply_pulled(
+        &self,
+        pulled: &crate::api::PulledPage,
+        me: Uuid,
+    ) -> anyhow::Result<Applied> {
+        self.apply_json(&pulled.page, Some(&pulled.json), me).await
+    }
+
+    async fn apply_json(
+        &self,
+        page: &ChangesPage,
+        json: Option<&PageJson>,
+        me: Uuid,
+    ) -> anyhow::Result<Applied> {
         let mut topics: Vec<&Topic> = Vec::new();
         let mut tickets: Vec<&Ticket> = Vec::new();
         let mut messages: Vec<&Message> = Vec::new();
@@ -219,7 +247,14 @@ impl Cache {
         let mut indexed_text = String::new();
 
         if !topics.is_empty() {
-            let json = serde_json::to_string(&topics)?;
+            let serialized;
+            let json: &str = match json {
+                Some(j) => &j.topics,
+                None => {
+                    serialized = serde_json::to_string(&topics)?;
+                    &serialized
+                }
+            };
             sqlx::query(
                 "INSERT INTO topics (id, position, active, data) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.position'), \
@@ -233,7 +268,14 @@ impl Cache {
         }
 
         if !tickets.is_empty() {
-            let json = serde_json::to_string(&tickets)?;
+            let serialized;
+            let json: &str = match json {
+                Some(j) => &j.tickets,
+                None => {
+                    serialized = serde_json::to_string(&tickets)?;
+                    &serialized
+                }
+            };
             let ids = serde_json::to_string(&tickets.iter().map(|t| t.id).collect::<Vec<_>>())?;
             let before_rows = sqlx::query(
                 "SELECT data FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
@@ -241,9 +283,10 @@ impl Cache {
             .bind(&ids)
             .fetch_all(&mut *tx)
             .await?;
-            let mut before: Vec<Ticket> = Vec::with_capacity(before_rows.len());
+            let mut before: HashMap<Uuid, Ticket> = HashMap::with_capacity(before_rows.len());
             for r in before_rows {
-                before.push(serde_json::from_str(r.get::<&str, _>(0))?);
+                let t: Ticket = serde_json::from_str(r.get::<&str, _>(0))?;
+                before.insert(t.id, t);
             }
             // A ticket seen for the first time during the first sync counts as read.
             sqlx::query(
@@ -263,15 +306,14 @@ impl Cache {
                    created_at = excluded.created_at, last_message_at = excluded.last_message_at, \
                    data = excluded.data, provisional = 0",
             )
-            .bind(&json)
+            .bind(json)
             .bind(initial)
             .execute(&mut *tx)
             .await?;
-            let known: HashSet<Uuid> = before.iter().map(|t| t.id).collect();
             let fresh: Vec<Uuid> = tickets
                 .iter()
                 .map(|t| t.id)
-                .filter(|id| !known.contains(id))
+                .filter(|id| !before.contains_key(id))
                 .collect();
             if index_now && !fresh.is_empty() {
                 sqlx::query(
@@ -281,19 +323,26 @@ impl Cache {
                 .bind(serde_json::to_string(&fresh)?)
                 .execute(&mut *tx)
                 .await?;
-                for t in tickets.iter().filter(|t| !known.contains(&t.id)) {
+                for t in tickets.iter().filter(|t| !before.contains_key(&t.id)) {
                     indexed_text.push_str(&t.subject);
                     indexed_text.push('\n');
                 }
             }
             for t in &tickets {
-                let b = before.iter().find(|b| b.id == t.id).cloned();
+                let b = before.get(&t.id).cloned();
                 applied.tickets.push((b, (*t).clone()));
             }
         }
 
         if !messages.is_empty() {
-            let json = serde_json::to_string(&messages)?;
+            let serialized;
+            let json: &str = match json {
+                Some(j) => &j.messages,
+                None => {
+                    serialized = serde_json::to_string(&messages)?;
+                    &serialized
+                }
+            };
             let ids = serde_json::to_string(&messages.iter().map(|m| m.id).collect::<Vec<_>>())?;
             let known: HashSet<Uuid> = sqlx::query_scalar::<_, String>(
                 "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
@@ -312,7 +361,7 @@ impl Cache {
                  ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, created_at = excluded.created_at, \
                    data = excluded.data, provisional = 0",
             )
-            .bind(&json)
+            .bind(json)
             .execute(&mut *tx)
             .await?;
             let fresh: Vec<&&Message> =
@@ -333,7 +382,7 @@ impl Cache {
                 .await?;
             }
             // What I wrote myself is read: one statement for the whole page.
-            let mut mine: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
+            let mut mine: HashMap<Uuid, i64> = HashMap::new();
             for m in messages.iter().filter(|m| m.author.id == me) {
                 let at = mine.entry(m.ticket_id).or_insert(0);
                 *at = (*at).max(ms(&m.created_at));

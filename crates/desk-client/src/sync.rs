@@ -380,15 +380,19 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
     let started = std::time::Instant::now();
     let mut times = PullTimes::default();
     let cursor = inner.cache.cursor().await.map_err(local)?;
-    let mut page = inner.api.changes(cursor, PAGE).await?;
+    let mut page = inner.api.changes_pulled(cursor, PAGE).await?;
     times.wait_fetch = started.elapsed();
     loop {
         // The next page is fetched while this one is applied: the server's and the wire's
         // time overlaps the cache's. A failure of either drops the other; the cursor only
         // moves with an applied page.
         let fetch = async {
-            if page.has_more {
-                inner.api.changes(page.next, PAGE).await.map(Some)
+            if page.page.has_more {
+                inner
+                    .api
+                    .changes_pulled(page.page.next, PAGE)
+                    .await
+                    .map(Some)
             } else {
                 Ok(None)
             }
@@ -396,7 +400,7 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
         let joined = std::time::Instant::now();
         let (settled, next) = tokio::try_join!(settle(inner, &me, &page), fetch)?;
         times.pages += 1;
-        times.rows += page.items.len();
+        times.rows += page.page.items.len();
         times.apply += settled.0;
         times.after_apply += settled.1;
         times.wait_fetch += joined.elapsed().saturating_sub(settled.0 + settled.1);
@@ -425,11 +429,11 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
 async fn settle(
     inner: &Inner,
     me: &desk_domain::User,
-    page: &desk_domain::ChangesPage,
+    page: &crate::api::PulledPage,
 ) -> Result<(Duration, Duration), ApiError> {
     let local = |e: anyhow::Error| ApiError::Decode(e.to_string());
     let t0 = std::time::Instant::now();
-    let applied = inner.cache.apply(page, me.id).await.map_err(local)?;
+    let applied = inner.cache.apply_pulled(page, me.id).await.map_err(local)?;
     let apply = t0.elapsed();
     if applied.is_empty() {
         return Ok((apply, Duration::ZERO));

@@ -113,3 +113,66 @@ async fn damaged_cache_is_rebuilt_and_unsent_writes_survive() {
     assert_eq!(page.items.iter().filter(|t| t.id == unsent).count(), 1);
     desk.close().await;
 }
+
+/// The engine's own decoding of a `changes` page (each item's data decoded from its slice of
+/// the body, the stored kinds kept as the server sent them) gives the page the derived decoder
+/// gives, and the JSON it stores for each kind is what serializing the decoded items gives.
+#[tokio::test]
+async fn a_pulled_page_decodes_as_derived_and_keeps_the_json_apply_would_write() {
+    use desk_domain::{ChangeData, ChangesPage};
+    let cast = Cast::new().await.unwrap();
+    let t = cast
+        .alice
+        .create_ticket(
+            "other",
+            "Звернення «1» \\ \"лапки\"",
+            "Текст\nз рядками й emoji 🚕",
+        )
+        .await
+        .unwrap();
+    cast.agent.reply(t.id, "Відповідь", false).await.unwrap();
+    cast.agent.reply(t.id, "Нотатка", true).await.unwrap();
+    for s in [&cast.alice, &cast.agent] {
+        let token = s.token.as_deref().unwrap();
+        let api = desk_client::api::Api::new(&cast.server.base, "en")
+            .unwrap()
+            .with_token(token);
+        let pulled = api.changes_pulled(0, 1000).await.unwrap();
+        let body = s
+            .http
+            .get(format!(
+                "{}/api/v1/changes?after=0&limit=1000",
+                cast.server.base
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let derived: ChangesPage = serde_json::from_slice(&body).unwrap();
+        assert_eq!(pulled.page, derived);
+        // As `Cache::apply` serializes a page's items of one kind (empty: none of that kind).
+        fn array<T: serde::Serialize>(items: Vec<&T>) -> String {
+            if items.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&items).unwrap()
+            }
+        }
+        let (mut topics, mut tickets, mut messages) = (Vec::new(), Vec::new(), Vec::new());
+        for c in &derived.items {
+            match &c.entity {
+                ChangeData::Topic(t) => topics.push(t),
+                ChangeData::Ticket(t) => tickets.push(t),
+                ChangeData::Message(m) => messages.push(m),
+                _ => {}
+            }
+        }
+        assert!(!pulled.json.topics.is_empty() && !pulled.json.messages.is_empty());
+        assert_eq!(pulled.json.topics, array(topics));
+        assert_eq!(pulled.json.tickets, array(tickets));
+        assert_eq!(pulled.json.messages, array(messages));
+    }
+}
