@@ -4,7 +4,9 @@
 //!   node (`/dev/dri/renderD*`), or with Mesa told to render in software
 //!   (`LIBGL_ALWAYS_SOFTWARE`), WebKit composites with llvmpipe on the CPU and keeps its GL
 //!   buffers in the web process: about 100 MB more for nothing faster. Where a GPU exists the
-//!   default policy (compositing on) is kept.
+//!   default policy (compositing on) is kept. `DESK_WEBKIT_COMPOSITING=webkit` keeps WebKit's
+//!   policy everywhere: the E2E tests set it, because with compositing off WebKitGTK 2.50 never
+//!   answers a WebDriver screenshot.
 //! - Cache model "document viewer": the app only loads its own bundled assets, so WebKit's
 //!   memory and page caches for browsing hold nothing worth keeping.
 //!
@@ -27,13 +29,17 @@ pub fn tune(window: &tauri::WebviewWindow) {
     use webkit2gtk::{
         CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
     };
+    let keep = std::env::var("DESK_WEBKIT_COMPOSITING").is_ok_and(|v| v == "webkit");
     let gpu = has_gpu();
     let done = window.with_webview(move |w| {
         let view = w.inner();
         if let Some(context) = view.context() {
             context.set_cache_model(CacheModel::DocumentViewer);
         }
-        if !gpu && let Some(settings) = WebViewExt::settings(&view) {
+        if !gpu
+            && !keep
+            && let Some(settings) = WebViewExt::settings(&view)
+        {
             settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
         tracing::debug!(gpu, "web view tuned");

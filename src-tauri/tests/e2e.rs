@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    Ports, attr, click, connect, css, drop_files, guarded, shot, start_dbus_monitor, start_driver,
-    type_into, wait, wait_text, wait_until,
+    KEEP_COMPOSITING, Ports, attr, click, connect, css, drop_files, guarded, shot,
+    start_dbus_monitor, start_driver, type_into, wait, wait_text, wait_until,
 };
 
 async fn center(c: &Client, selector: &str) -> (f64, f64) {
@@ -43,7 +43,7 @@ async fn desktop_app_end_to_end() {
     let mut cast = Cast::new().await.unwrap();
     let _monitor = start_dbus_monitor(&notifications);
     let ports = Ports::free();
-    let mut driver = start_driver(ports, &data, work.path(), &[]);
+    let mut driver = start_driver(ports, &data, work.path(), &[KEEP_COMPOSITING]);
     let app = env!("CARGO_BIN_EXE_desk-app");
 
     let c = connect(ports, app).await;

@@ -37,7 +37,7 @@ use std::time::Duration;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    Ports, Proc, attr, click, connect, css, drop_files, shot, start_dbus_monitor,
+    KEEP_COMPOSITING, Ports, Proc, attr, click, connect, css, drop_files, shot, start_dbus_monitor,
     start_dbus_monitor_at, start_driver, type_into, wait, wait_text, wait_until,
 };
 
@@ -141,12 +141,20 @@ async fn outage_reported_paged_acknowledged_resolved() {
     std::fs::create_dir_all(&logs_a).unwrap();
     // Each app its own driver, on ports free right now.
     let (customer_ports, agent_ports) = (Ports::free(), Ports::free());
-    let mut driver_c = start_driver(customer_ports, &logs_c.join("data"), &logs_c, &[]);
+    let mut driver_c = start_driver(
+        customer_ports,
+        &logs_c.join("data"),
+        &logs_c,
+        &[KEEP_COMPOSITING],
+    );
     let mut driver_a = start_driver(
         agent_ports,
         &logs_a.join("data"),
         &logs_a,
-        &[("DBUS_SESSION_BUS_ADDRESS", agent_address.as_str())],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", agent_address.as_str()),
+            KEEP_COMPOSITING,
+        ],
     );
     let app = env!("CARGO_BIN_EXE_desk-app");
     let agent = connect(agent_ports, app).await;

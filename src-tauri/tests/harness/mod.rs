@@ -72,6 +72,11 @@ pub fn tauri_driver() -> PathBuf {
 
 /// tauri-driver, with the app's environment (its data in `data_dir`, the token in a file) plus
 /// `env`; its output and the app's go to `logs`/tauri-driver.log.
+/// For the E2E tests' apps: keep WebKit's compositing policy (the app turns compositing off where
+/// there is no GPU, and WebKitGTK 2.50 then never answers a WebDriver screenshot). The
+/// measurement leaves it out and measures the app as it ships.
+pub const KEEP_COMPOSITING: (&str, &str) = ("DESK_WEBKIT_COMPOSITING", "webkit");
+
 pub fn start_driver(ports: Ports, data_dir: &Path, logs: &Path, env: &[(&str, &str)]) -> Proc {
     let log = std::fs::File::create(logs.join("tauri-driver.log")).unwrap();
     let mut cmd = Command::new(tauri_driver());
