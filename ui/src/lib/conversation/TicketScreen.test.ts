@@ -96,7 +96,7 @@ describe('ticket conversation', () => {
     await fireEvent.click(screen.getByTestId('ticket-resolve'));
     expect(setStatus).toHaveBeenCalledWith(id, 'resolved');
     const reopen = await screen.findByTestId('ticket-reopen');
-    expect(screen.getByTestId('ticket-resolved').textContent).not.toBe('');
+    expect(within(screen.getByTestId('ticket-view')).getByTestId('ticket-resolved').textContent).not.toBe('');
     await fireEvent.click(reopen);
     expect(setStatus).toHaveBeenLastCalledWith(id, 'new');
     await screen.findByTestId('ticket-resolve');
@@ -177,10 +177,10 @@ describe('agent in a ticket', () => {
     const { platform, id, desk } = await openAsAgent(1045);
     const assign = vi.spyOn(platform, 'assign');
     const setStatus = vi.spyOn(platform, 'setStatus');
-    await fireEvent.click(screen.getByTestId('assign-to-me'));
+    await fireEvent.click(within(screen.getByTestId('ticket-view')).getByTestId('assign-to-me'));
     expect(assign).toHaveBeenCalledWith(id, desk.session.me);
-    await waitFor(() => expect(screen.getByTestId('ticket-assignee').textContent).toBe('Андрій Коваль'));
-    expect(screen.queryByTestId('assign-to-me')).toBeNull();
+    await waitFor(() => expect(within(screen.getByTestId('ticket-view')).getByTestId('ticket-assignee').textContent).toBe('Андрій Коваль'));
+    expect(within(screen.getByTestId('ticket-view')).queryByTestId('assign-to-me')).toBeNull();
     await fireEvent.change(screen.getByTestId('ticket-status-select'), { target: { value: 'waiting_for_customer' } });
     expect(setStatus).toHaveBeenCalledWith(id, 'waiting_for_customer');
   });

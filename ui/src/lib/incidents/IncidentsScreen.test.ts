@@ -77,7 +77,7 @@ describe('agents: incidents', () => {
     // Its report was resolved with it.
     await fireEvent.click(within(detail()).getByTestId('incident-report'));
     await screen.findByTestId('ticket-view');
-    expect(screen.getByTestId('ticket-number').textContent).toBe('#1045');
+    expect(within(screen.getByTestId('ticket-view')).getByTestId('ticket-number').textContent).toBe('#1045');
     await waitFor(() => expect(screen.getByTestId('incident-panel').getAttribute('data-status')).toBe('resolved'));
   });
 

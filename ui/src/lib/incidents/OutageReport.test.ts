@@ -75,7 +75,7 @@ describe('report an outage', () => {
     const ticketId = reply.mock.calls[0]![0];
     await screen.findByTestId('ticket-view');
     expect(screen.getByTestId('ticket-view').getAttribute('data-ticket-id')).toBe(ticketId);
-    expect(screen.getByTestId('ticket-number').textContent).toBe('#1042');
+    expect(within(screen.getByTestId('ticket-view')).getByTestId('ticket-number').textContent).toBe('#1042');
     await waitFor(() => expect(screen.getByTestId('conversation').textContent).toContain('Резервний номер теж не приймає'));
   });
 
