@@ -196,6 +196,11 @@ impl Api {
         self.get(&format!("/tickets/{id}")).await
     }
 
+    /// The conversation as the caller may see it, oldest first.
+    pub async fn messages(&self, ticket: Uuid) -> Result<Vec<Message>, ApiError> {
+        self.get(&format!("/tickets/{ticket}/messages")).await
+    }
+
     pub async fn create_ticket(&self, t: &CreateTicket) -> Result<Ticket, ApiError> {
         self.send_json(Method::POST, "/tickets", t).await
     }

@@ -1031,21 +1031,21 @@ pub(crate) async fn send_report(
             organization_id: None,
         })
         .await?;
+    let incident = r.incident.id;
+    let mut entities = vec![
+        ChangeData::Ticket(r.ticket),
+        ChangeData::Incident(r.incident),
+    ];
+    entities.extend(crate::sync::server_conversation(inner, item.entity_id).await);
+    // In this order, a reader in between sees both copies rather than none.
+    inner
+        .cache
+        .put_all(entities, inner.me().id)
+        .await
+        .map_err(local_err)?;
     inner
         .cache
         .remove_provisional(None, Some(item.entity_id))
-        .await
-        .map_err(local_err)?;
-    let incident = r.incident.id;
-    inner
-        .cache
-        .put_all(
-            vec![
-                ChangeData::Ticket(r.ticket),
-                ChangeData::Incident(r.incident),
-            ],
-            inner.me().id,
-        )
         .await
         .map_err(local_err)?;
     inner.emit(ClientEvent::IncidentsChanged {

@@ -256,15 +256,15 @@ async fn send(inner: &Inner, item: &OutboxItem) -> Result<(), ApiError> {
                     organization_id: None,
                 })
                 .await?;
-            // The provisional first message goes; the server's arrives with the next pull.
+            // The provisional first message makes way for the server's, fetched now so the
+            // conversation never shows empty between the answer and the next pull.
+            let mut entities = vec![ChangeData::Ticket(t)];
+            entities.extend(server_conversation(inner, item.entity_id).await);
+            // In this order, a reader in between sees both copies rather than none.
+            inner.cache.put_all(entities, me).await.map_err(local_err)?;
             inner
                 .cache
                 .remove_provisional(None, Some(item.entity_id))
-                .await
-                .map_err(local_err)?;
-            inner
-                .cache
-                .put(ChangeData::Ticket(t), me)
                 .await
                 .map_err(local_err)?;
         }
@@ -627,6 +627,18 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
         }
     }
     Ok(())
+}
+
+/// The server's messages of a ticket just created, to stand in for its provisional first
+/// message at once. Empty when they cannot be had right now: the next pull brings them.
+pub(crate) async fn server_conversation(inner: &Inner, ticket: Uuid) -> Vec<ChangeData> {
+    match inner.api.messages(ticket).await {
+        Ok(messages) => messages.into_iter().map(ChangeData::Message).collect(),
+        Err(e) => {
+            tracing::debug!(%ticket, error = %e, "the new ticket's messages come with the next pull");
+            Vec::new()
+        }
+    }
 }
 
 /// Takes a discarded write's provisional rows back out of the cache.

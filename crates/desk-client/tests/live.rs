@@ -55,6 +55,12 @@ async fn two_devices_of_one_organisation_converge() {
         .unwrap();
     idle(&alice).await;
     idle(&alan).await;
+    // Alice's ticket reaches Alan's device through the poke; only then can he answer on it.
+    until("Alan's device has Alice's ticket", || {
+        let b = alan.clone();
+        async move { b.ticket(t).await.unwrap().is_some() }
+    })
+    .await;
     alan.reply(
         t,
         ReplyInput {
@@ -326,4 +332,52 @@ async fn attachments_download_on_demand_verified() {
     drop(cast);
     assert_eq!(desk.attachment_file(&a).await.unwrap(), path);
     desk.close().await;
+}
+
+/// Between the server's answer to a new ticket and the next pull, the conversation never shows
+/// empty: the provisional first message gives way to the server's copy in one step.
+#[tokio::test]
+async fn a_sent_ticket_never_shows_an_empty_conversation() {
+    let cast = Cast::new().await.unwrap();
+    let dev = Device::new();
+    let alice = dev.sign_in(&cast.server.base, "alice@a.example.com").await;
+    topics_cached(&alice).await;
+    let t = alice
+        .create_ticket(NewTicketInput {
+            topic_id: "reports".into(),
+            subject: "Звіт за зміну".into(),
+            body: "Не формується звіт за нічну зміну".into(),
+            files: vec![],
+        })
+        .await
+        .unwrap();
+    // Watch closely until it is numbered and the server's message is in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let view = alice
+            .ticket(t)
+            .await
+            .unwrap()
+            .expect("the ticket stays listed");
+        assert!(
+            !view.messages.is_empty(),
+            "the conversation showed empty while the ticket was being sent"
+        );
+        let sent = view.item.cached.ticket.number > 0
+            && view.messages.iter().all(|m| m.sending.is_none())
+            && view.messages.iter().any(|m| m.cached.message.id != t);
+        if sent {
+            assert_eq!(view.messages.len(), 1);
+            assert_eq!(
+                view.messages[0].cached.message.body,
+                "Не формується звіт за нічну зміну"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ticket was not sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }
