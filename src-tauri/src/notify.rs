@@ -4,7 +4,7 @@
 //! it is about: the incident for pages and for incident news with no report of mine, else the
 //! ticket.
 
-use desk_client::{Notification, NotificationKind, NotificationUrgency};
+use desk_client::{Notification, NotificationKind};
 use notify_rust::{Hint, Timeout, Urgency};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -22,16 +22,12 @@ fn target(n: &Notification) -> (&'static str, String) {
     }
 }
 
-fn critical(n: &Notification) -> bool {
-    n.critical || n.urgency == NotificationUrgency::Critical
-}
-
 pub fn show(app: &AppHandle, n: Notification, sound: bool, open_label: &str) {
     let app = app.clone();
     let open_label = open_label.to_owned();
     // Showing and waiting for the click block on D-Bus: a thread of its own.
     std::thread::spawn(move || {
-        let critical = critical(&n);
+        let critical = n.is_critical();
         let mut note = notify_rust::Notification::new();
         note.appname("Desk")
             .summary(&n.title)
@@ -89,6 +85,7 @@ pub fn show(app: &AppHandle, n: Notification, sound: bool, open_label: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use desk_client::NotificationUrgency;
     use uuid::Uuid;
 
     fn note(kind: NotificationKind, ticket: Uuid, incident: Option<Uuid>) -> Notification {
@@ -99,7 +96,6 @@ mod tests {
             ticket_number: 7,
             title: "t".into(),
             body: "b".into(),
-            critical: false,
             urgency: NotificationUrgency::Normal,
             incident_id: incident,
         }
@@ -119,13 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn critical_urgency_or_flag_rings_critical() {
+    fn critical_urgency_rings_critical() {
         let mut n = note(NotificationKind::OutagePage, Uuid::now_v7(), None);
-        assert!(!critical(&n));
+        assert!(!n.is_critical());
         n.urgency = NotificationUrgency::Critical;
-        assert!(critical(&n));
-        n.urgency = NotificationUrgency::Normal;
-        n.critical = true;
-        assert!(critical(&n));
+        assert!(n.is_critical());
     }
 }

@@ -225,7 +225,7 @@ async fn paged(rx: &mut broadcast::Receiver<ClientEvent>, ticket: Uuid) -> anyho
     loop {
         match rx.recv().await {
             Ok(ClientEvent::Notify { notification })
-                if notification.ticket_id == ticket && notification.critical =>
+                if notification.ticket_id == ticket && notification.is_critical() =>
             {
                 return Ok(Instant::now());
             }

@@ -414,8 +414,17 @@ impl Cache {
 
     /// Stores what the server answered directly (acknowledging a write), leaving the cursor.
     pub async fn put(&self, entity: ChangeData, me: Uuid) -> anyhow::Result<Applied> {
+        self.put_all(vec![entity], me).await
+    }
+
+    /// Stores entities the server answered directly (acknowledging a write) in one
+    /// transaction, leaving the cursor where it is.
+    pub async fn put_all(&self, entities: Vec<ChangeData>, me: Uuid) -> anyhow::Result<Applied> {
         let page = ChangesPage {
-            items: vec![desk_domain::Change { seq: 0, entity }],
+            items: entities
+                .into_iter()
+                .map(|entity| desk_domain::Change { seq: 0, entity })
+                .collect(),
             next: self.cursor().await?,
             has_more: false,
         };

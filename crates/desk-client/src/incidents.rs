@@ -21,9 +21,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use desk_domain::{
-    ChangeData, ChangesPage, CreateIncident, DutyAgent, Incident, IncidentEventKind,
-    IncidentStatus, MergeIncident, OutageKind, Page, PostIncidentUpdate, ReportOutage, SetDuty,
-    Ticket, UpdateIncident, limits,
+    ChangeData, CreateIncident, DutyAgent, Incident, IncidentEventKind, IncidentStatus,
+    MergeIncident, OutageKind, Page, PostIncidentUpdate, ReportOutage, SetDuty, Ticket,
+    UpdateIncident, limits,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -360,24 +360,6 @@ impl Cache {
         .fetch_all(self.pool())
         .await?;
         decode(&rows)
-    }
-
-    /// Stores entities the server answered directly (acknowledging a write) in one
-    /// transaction, leaving the cursor where it is.
-    pub async fn put_all(
-        &self,
-        entities: Vec<ChangeData>,
-        me: Uuid,
-    ) -> anyhow::Result<crate::cache::Applied> {
-        let page = ChangesPage {
-            items: entities
-                .into_iter()
-                .map(|entity| desk_domain::Change { seq: 0, entity })
-                .collect(),
-            next: self.cursor().await?,
-            has_more: false,
-        };
-        self.apply(&page, me).await
     }
 }
 

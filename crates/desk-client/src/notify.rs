@@ -70,9 +70,6 @@ pub struct Notification {
     pub ticket_number: i64,
     pub title: String,
     pub body: String,
-    /// Raise above everything else (urgent reports, outage pages): the same as `urgency ==
-    /// Critical`, kept for shells that read only this.
-    pub critical: bool,
     /// How loudly to raise it; the shell maps it onto `notify_rust::Urgency` (`Critical`: no
     /// timeout).
     #[serde(default)]
@@ -82,6 +79,13 @@ pub struct Notification {
     /// nil UUID when there is none.
     #[serde(default)]
     pub incident_id: Option<Uuid>,
+}
+
+impl Notification {
+    /// Raise above everything else (urgent reports, outage pages).
+    pub fn is_critical(&self) -> bool {
+        self.urgency == NotificationUrgency::Critical
+    }
 }
 
 /// Who the notifications are for and since when they count.
@@ -142,7 +146,6 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
                         format!("Another outage report — {}", t.organization_name),
                     ),
                     body: format!("#{} · {}", t.number, excerpt(&t.subject, 140)),
-                    critical: false,
                     urgency: NotificationUrgency::Normal,
                     incident_id: t.incident_id,
                 });
@@ -182,7 +185,6 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
                     ticket_number: t.number,
                     title,
                     body: excerpt(&t.subject, 140),
-                    critical: t.urgent,
                     urgency: if t.urgent {
                         NotificationUrgency::Critical
                     } else {
@@ -206,7 +208,6 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
                     format!("Ticket #{} resolved", t.number),
                 ),
                 body: excerpt(&t.subject, 140),
-                critical: false,
                 urgency: NotificationUrgency::Normal,
                 incident_id: None,
             });
@@ -245,7 +246,6 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
                     format!("Support replied on ticket #{number}"),
                 ),
                 body: format!("{}: {}", m.author.name, excerpt(&m.body, 160)),
-                critical: false,
                 urgency: NotificationUrgency::Normal,
                 incident_id: None,
             });
@@ -266,7 +266,6 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
                     format!("Customer replied on ticket #{number}"),
                 ),
                 body: format!("{}: {}", m.author.name, excerpt(&m.body, 160)),
-                critical: false,
                 urgency: NotificationUrgency::Normal,
                 incident_id: None,
             });
@@ -301,7 +300,6 @@ fn incident_note(
         ticket_number: 0,
         title,
         body,
-        critical: false,
         urgency: NotificationUrgency::Normal,
         incident_id: Some(i.id),
     }
@@ -349,7 +347,6 @@ fn decide_outages(who: &Audience<'_>, applied: &Applied, out: &mut Vec<Notificat
                     page.ticket_number,
                     excerpt(&page.summary, 140)
                 ),
-                critical: true,
                 urgency: NotificationUrgency::Critical,
                 incident_id: Some(page.incident_id),
             });
@@ -733,7 +730,7 @@ mod tests {
             kinds(&n),
             vec![NotificationKind::NewTicket, NotificationKind::UrgentTicket]
         );
-        assert!(n[1].critical && !n[0].critical);
+        assert!(n[1].is_critical() && !n[0].is_critical());
         assert!(n[1].title.starts_with("Urgent ticket #7"));
 
         let mut mine = normal.clone();
@@ -1210,7 +1207,7 @@ mod tests {
         }
         let p = page(&[me.id], report.id, now, 1);
         let n = decide(&who, &PagePull::new(p.clone()).applied());
-        assert!(n[0].critical);
+        assert!(n[0].is_critical());
         assert_eq!(n[0].urgency, NotificationUrgency::Critical);
         assert_eq!(n[0].key, format!("page:{}", p.id));
         assert_eq!(n[0].ticket_id, report.id);
@@ -1223,6 +1220,6 @@ mod tests {
         let i = incident(customer.organization_id.unwrap_or_default(), &customer, now);
         assert!(decide(&who, &changed(None, &i, false)).is_empty());
         let n = decide(&who, &report_only);
-        assert!(!n[0].critical);
+        assert!(!n[0].is_critical());
     }
 }

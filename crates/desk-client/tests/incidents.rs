@@ -97,7 +97,7 @@ async fn report_pages_the_on_duty_agent_and_the_answers_reach_only_that_organisa
     // The on-duty agent's client pulls on the SSE poke (its timer is an hour) and rings.
     let page = next_notification(&mut agent_rx, "the agent's page").await;
     assert_eq!(page.kind, NotificationKind::OutagePage);
-    assert!(page.critical);
+    assert!(page.is_critical());
     assert_eq!(page.urgency, NotificationUrgency::Critical);
     assert_eq!(page.ticket_id, report);
     assert!(page.title.contains("Таксі Злагода"), "{}", page.title);
@@ -325,7 +325,7 @@ async fn offline_report_arrives_once_known_outage_adds_details_and_nothing_repea
     let p = next_notification(&mut agent_rx, "the agent's page").await;
     assert_eq!(p.kind, NotificationKind::OutagePage);
     assert_eq!(p.ticket_id, report);
-    assert!(p.critical);
+    assert!(p.is_critical());
     let n = next_notification(&mut alan_rx, "alan hears of his colleague's report").await;
     assert_eq!(n.kind, NotificationKind::IncidentOpened);
     assert_eq!(n.incident_id, Some(incident_id));
@@ -503,7 +503,7 @@ async fn unacknowledged_page_rings_every_agent_again_until_acknowledged() {
         .advance(Span::minutes(5) + Span::seconds(1));
     let again = next_notification(&mut off_rx, "the re-page reaches the off-duty agent").await;
     assert_eq!(again.kind, NotificationKind::OutagePage);
-    assert!(again.critical);
+    assert!(again.is_critical());
     assert!(
         again.title.starts_with("Повторний виклик"),
         "{}",

@@ -450,7 +450,6 @@ export class MockPlatform implements Platform {
         ticket_number: r.ticket.number,
         title: this.uk() ? `Відповідь у зверненні #${r.ticket.number}` : `Reply on ticket #${r.ticket.number}`,
         body,
-        critical: false,
         urgency: 'normal',
         incident_id: null,
       },
@@ -798,16 +797,9 @@ export class MockPlatform implements Platform {
     return files.map((f) => ({ id: f.id, filename: f.filename, size: f.size, media_type: f.media_type, sha256: f.sha256 }));
   }
 
-  async submitTicketDraft(): Promise<string> {
+  /** A ticket written here and not yet sent: listed at once, its first message under its id. */
+  private addProvisionalTicket(topicId: string, subject: string, urgent: boolean, body: string, files: LocalFile[]): string {
     const me = this.me();
-    const key = 'new-ticket';
-    const d = this.drafts.get(key);
-    if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
-    if (!d.topic_id)
-      throw this.err('validation_failed', 'Оберіть тему звернення зі списку.', 'Choose a topic from the list.');
-    this.checkText(d.subject, d.body);
-    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
-    const topic = TOPICS.find((x) => x.id === d.topic_id);
     const org = this.account?.organization;
     const id = uuid();
     const now = new Date().toISOString();
@@ -816,9 +808,9 @@ export class MockPlatform implements Platform {
       ticket: {
         id,
         number: 0,
-        subject: d.subject.trim(),
-        topic_id: d.topic_id,
-        urgent: topic?.urgent ?? false,
+        subject,
+        topic_id: topicId,
+        urgent,
         status: 'new',
         organization_id: me.organization_id ?? '',
         organization_name: org?.name ?? '',
@@ -832,21 +824,26 @@ export class MockPlatform implements Platform {
         incident_id: null,
       },
       messages: [
-        {
-          id,
-          ticket_id: id,
-          author,
-          body: d.body.trim(),
-          internal: false,
-          channel: 'app',
-          created_at: now,
-          attachments: this.attachmentsOf(d.files),
-        },
+        { id, ticket_id: id, author, body, internal: false, channel: 'app', created_at: now, attachments: this.attachmentsOf(files) },
       ],
       provisional: true,
       provisionalMessages: new Set([id]),
       read: true,
     });
+    return id;
+  }
+
+  async submitTicketDraft(): Promise<string> {
+    this.me(); // signed in, or it throws
+    const key = 'new-ticket';
+    const d = this.drafts.get(key);
+    if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
+    if (!d.topic_id)
+      throw this.err('validation_failed', 'Оберіть тему звернення зі списку.', 'Choose a topic from the list.');
+    this.checkText(d.subject, d.body);
+    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
+    const topic = TOPICS.find((x) => x.id === d.topic_id);
+    const id = this.addProvisionalTicket(d.topic_id, d.subject.trim(), topic?.urgent ?? false, d.body.trim(), d.files);
     this.enqueue(id, id, { type: 'create_ticket', topic_id: d.topic_id, subject: d.subject.trim(), body: d.body.trim() }, d.files);
     this.drafts.delete(key);
     this.changed([id]);
@@ -1027,7 +1024,7 @@ export class MockPlatform implements Platform {
   }
 
   async submitOutageDraft(): Promise<string> {
-    const me = this.me();
+    this.me(); // signed in, or it throws
     const key = 'outage';
     const d = this.drafts.get(key);
     if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
@@ -1036,38 +1033,9 @@ export class MockPlatform implements Platform {
     const body = d.body.trim();
     if (!body) throw this.err('validation_failed', 'Коротко опишіть, що сталося.', 'Describe briefly what happened.');
     if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
-    const org = this.account?.organization;
-    const id = uuid();
-    const now = new Date().toISOString();
-    const author = ref(me);
     const subject = OUTAGE_TITLE[kind][this.uk() ? 'uk' : 'en'];
     const topicId = OUTAGE_TOPIC[kind];
-    this.rows.unshift({
-      ticket: {
-        id,
-        number: 0,
-        subject,
-        topic_id: topicId,
-        urgent: true,
-        status: 'new',
-        organization_id: me.organization_id ?? '',
-        organization_name: org?.name ?? '',
-        requester: author,
-        assignee: null,
-        created_at: now,
-        updated_at: now,
-        resolved_at: null,
-        last_message_at: now,
-        message_count: 1,
-        incident_id: null,
-      },
-      messages: [
-        { id, ticket_id: id, author, body, internal: false, channel: 'app', created_at: now, attachments: this.attachmentsOf(d.files) },
-      ],
-      provisional: true,
-      provisionalMessages: new Set([id]),
-      read: true,
-    });
+    const id = this.addProvisionalTicket(topicId, subject, true, body, d.files);
     this.outageKinds.set(id, kind);
     this.enqueue(id, id, { type: 'create_ticket', topic_id: topicId, subject, body }, d.files);
     this.drafts.delete(key);

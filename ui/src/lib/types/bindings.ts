@@ -302,11 +302,6 @@ export type Notification = {
  */
 key: string, kind: NotificationKind, ticket_id: string, ticket_number: number, title: string, body: string, 
 /**
- * Raise above everything else (urgent reports, outage pages): the same as `urgency ==
- * Critical`, kept for shells that read only this.
- */
-critical: boolean, 
-/**
  * How loudly to raise it; the shell maps it onto `notify_rust::Urgency` (`Critical`: no
  * timeout).
  */
