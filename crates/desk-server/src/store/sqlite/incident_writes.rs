@@ -67,8 +67,14 @@ fn not_open(status: &str) -> ApiError {
 
 // ---------------------------------------------------------------- write helpers
 
-/// Moves the incident to the head of the change log for everyone it concerns.
-async fn touch(ctx: &mut WriteCtx, id: Uuid) -> StoreResult<()> {
+/// Marks the incident changed at `now` and moves it to the head of the change log for everyone
+/// it concerns.
+async fn touch(ctx: &mut WriteCtx, id: Uuid, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(&mut ctx.conn)
+        .await?;
     let (all, ever_all): (bool, bool) =
         sqlx::query_as("SELECT all_organizations, ever_all FROM incidents WHERE id = ?")
             .bind(id)
@@ -401,11 +407,6 @@ pub async fn report_outage(
         }
     };
     add_to_scope(ctx, incident_id, org).await?;
-    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(incident_id)
-        .execute(&mut ctx.conn)
-        .await?;
     // An outage is urgent whatever its topic (`other` included).
     sqlx::query("UPDATE tickets SET urgent = 1, incident_id = ? WHERE id = ?")
         .bind(incident_id)
@@ -434,7 +435,7 @@ pub async fn report_outage(
         // A new or reopened incident: its earlier reports show the link's state again too.
         touch_tickets(ctx, incident_id).await?;
     }
-    touch(ctx, incident_id).await?;
+    touch(ctx, incident_id, now).await?;
     let ticket = tickets::ticket(&mut ctx.conn, &v, r.id)
         .await?
         .ok_or_else(|| ApiError::internal("report vanished inside its own transaction"))?;
@@ -506,7 +507,7 @@ pub async fn create_incident(
         now,
     )
     .await?;
-    touch(ctx, c.id).await?;
+    touch(ctx, c.id, now).await?;
     Ok((current(ctx, &v, c.id).await?, Created::New))
 }
 
@@ -561,7 +562,7 @@ pub async fn acknowledge(
     for (ticket, org) in taken {
         record_change(ctx, KIND_TICKET, ticket.as_bytes(), Some(org), false).await?;
     }
-    touch(ctx, id).await?;
+    touch(ctx, id, now).await?;
     current(ctx, &v, id).await
 }
 
@@ -640,14 +641,8 @@ pub async fn post_update(
             record_change(ctx, KIND_MESSAGE, message.as_bytes(), Some(org), false).await?;
         }
         touch_tickets(ctx, id).await?;
-    } else {
-        sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&mut ctx.conn)
-            .await?;
     }
-    touch(ctx, id).await?;
+    touch(ctx, id, now).await?;
     current(ctx, &v, id).await
 }
 
@@ -717,7 +712,7 @@ pub async fn update(
     .bind(id)
     .execute(&mut ctx.conn)
     .await?;
-    touch(ctx, id).await?;
+    touch(ctx, id, now).await?;
     current(ctx, &v, id).await
 }
 
@@ -794,8 +789,8 @@ pub async fn merge(ctx: &mut WriteCtx, v: Viewer, into: Uuid, from: Uuid) -> Sto
     .execute(&mut ctx.conn)
     .await?;
     touch_tickets(ctx, into).await?;
-    touch(ctx, from).await?;
-    touch(ctx, into).await?;
+    touch(ctx, from, now).await?;
+    touch(ctx, into, now).await?;
     current(ctx, &v, into).await
 }
 
