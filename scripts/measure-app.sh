@@ -7,6 +7,7 @@
 # bundles a .deb from that binary with the Tauri CLI (`tauri bundle`, no rebuild; skipped with
 # DESK_MEASURE_DEB=skip or when the CLI is not to be had), then runs src-tauri/tests/measure.rs
 # under Xvfb and a session D-Bus, the way scripts/test.sh runs the E2E test.
+# The floor (a Tauri window with one static page, examples/baseline.rs) is measured the same way.
 # DESK_MEASURE_TICKETS (10000) and DESK_MEASURE_RUNS (5 cold starts) change the scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || 
 
 echo "==> release build of the app"
 cargo build --release --locked -p desk-app --features custom-protocol
+echo "==> release build of the floor it is compared with (src-tauri/examples/baseline.rs)"
+cargo build --release --locked -p desk-app --features custom-protocol --example baseline
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 app=$target/release/desk-app
 
@@ -32,5 +35,6 @@ fi
 
 echo "==> measuring (Xvfb 1280x800x24, dbus-run-session, tauri-driver)"
 DESK_MEASURE=1 DESK_MEASURE_APP="$app" DESK_MEASURE_DEB="$deb" \
+  DESK_MEASURE_BASELINE="$target/release/examples/baseline" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- cargo test --locked -p desk-app --test measure -- --nocapture --test-threads=1

@@ -6,7 +6,7 @@
 mod commands;
 mod keyring;
 mod notify;
-mod webkit;
+pub mod webkit;
 
 use std::sync::Arc;
 

@@ -25,6 +25,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod footprint;
 mod harness;
 
 use std::collections::{BTreeMap, HashMap};
@@ -171,6 +172,7 @@ async fn measure_desktop_app() {
     }
     driver.terminate();
     let (memory, scenario) = memory.unwrap();
+    let floor = baseline().await;
     let load_after = loadavg();
 
     let size = sizes(&app);
@@ -183,6 +185,7 @@ async fn measure_desktop_app() {
         cache_bytes,
         starts: &starts,
         memory: &memory,
+        floor,
         scenario,
         size,
         load_before,
@@ -572,6 +575,10 @@ struct Memory {
     by_phase_process: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
     peak_processes: usize,
     phase_at_peak: String,
+    /// Peak of the tree's distinct resident pages (footprint.rs), kB; `None` without root.
+    peak_unique_kb: Option<u64>,
+    /// When the distinct pages were last counted (it takes tens of ms, so not every sample).
+    unique_at: Option<Instant>,
 }
 
 struct Sampler {
@@ -615,10 +622,15 @@ fn sample(driver_pid: u32, phase: &str, m: &mut Memory) {
     else {
         return;
     };
+    sample_tree(&all, app, phase, m);
+}
+
+/// One sample of the tree below (and with) `root`.
+fn sample_tree(all: &HashMap<u32, (u32, String)>, root: u32, phase: &str, m: &mut Memory) {
     let mut rss = 0;
     let mut pss = 0;
     let mut each: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let tree = descendants(&all, app);
+    let tree = descendants(all, root);
     for pid in &tree {
         let r = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
@@ -642,7 +654,29 @@ fn sample(driver_pid: u32, phase: &str, m: &mut Memory) {
         e.0 = e.0.max(*r);
         e.1 = e.1.max(*p);
     }
+    // Distinct pages: at a new RSS peak (at most every 200 ms), and at least every second.
+    let since = m.unique_at.map(|t| t.elapsed());
+    let due = since.is_none_or(|d| d >= Duration::from_secs(1))
+        || (rss > m.peak_rss_kb && since.is_none_or(|d| d >= Duration::from_millis(200)));
+    if due {
+        m.unique_at = Some(Instant::now());
+        if let Some(u) = footprint::unique_kb(&tree) {
+            m.peak_unique_kb = Some(m.peak_unique_kb.unwrap_or(0).max(u));
+        }
+    }
     if rss > m.peak_rss_kb {
+        // DESK_MEASURE_SMAPS_DIR=DIR: every process's /proc/PID/smaps at the peak, to see
+        // which mappings (libraries, heaps, GL buffers) the memory is in.
+        if let Some(dir) = std::env::var_os("DESK_MEASURE_SMAPS_DIR") {
+            let dir = PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            for pid in &tree {
+                let name = all.get(pid).map(|(_, c)| c.as_str()).unwrap_or("");
+                if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) {
+                    let _ = std::fs::write(dir.join(format!("{name}-{pid}.smaps")), text);
+                }
+            }
+        }
         m.peak_rss_kb = rss;
         m.at_peak = each;
         m.peak_processes = tree.len();
@@ -652,6 +686,42 @@ fn sample(driver_pid: u32, phase: &str, m: &mut Memory) {
     let ph = m.by_phase.entry(phase.to_owned()).or_default();
     ph.0 = ph.0.max(rss);
     ph.1 = ph.1.max(pss);
+}
+
+/// The floor: the `baseline` example (a Tauri window with one static page and the app's WebKit
+/// settings, no Desk) started directly on the same display, sampled like the app for 5 s after
+/// its web process appears. `None` if DESK_MEASURE_BASELINE names no binary.
+async fn baseline() -> Option<Memory> {
+    let bin = PathBuf::from(std::env::var_os("DESK_MEASURE_BASELINE")?);
+    if !bin.is_file() {
+        eprintln!("measure: no baseline binary at {}", bin.display());
+        return None;
+    }
+    let mut child = std::process::Command::new(&bin)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let root = child.id();
+    let mut m = Memory::default();
+    let mut shown: Option<Instant> = None;
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while shown.is_none_or(|t| t.elapsed() < Duration::from_secs(5)) && Instant::now() < give_up {
+        let all = processes();
+        if shown.is_none()
+            && descendants(&all, root).iter().any(|p| {
+                all.get(p)
+                    .is_some_and(|(_, c)| c.starts_with("WebKitWebProces"))
+            })
+        {
+            shown = Some(Instant::now());
+        }
+        sample_tree(&all, root, "baseline", &mut m);
+        tokio::time::sleep(SAMPLE_EVERY).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    shown.map(|_| m)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -727,6 +797,7 @@ struct Report<'a> {
     cache_bytes: u64,
     starts: &'a [Start],
     memory: &'a Memory,
+    floor: Option<Memory>,
     scenario: Value,
     size: Sizes,
     load_before: String,
@@ -795,14 +866,57 @@ fn report(r: Report<'_>) -> Value {
             "MB",
             Some(MEMORY_TARGET_MB),
         ),
-        figure(
-            "peak memory of the app's process tree (PSS sum)",
-            mb(m.peak_pss_kb),
+    ];
+    if let Some(u) = m.peak_unique_kb {
+        figures.push(figure(
+            "peak memory of the app's process tree (each resident page once)",
+            mb(u),
+            "MB",
+            Some(MEMORY_TARGET_MB),
+        ));
+    }
+    figures.push(figure(
+        "peak memory of the app's process tree (PSS sum)",
+        mb(m.peak_pss_kb),
+        "MB",
+        None,
+    ));
+    if let Some(f) = &r.floor {
+        figures.push(figure(
+            "floor: a Tauri window with one static page (RSS sum)",
+            mb(f.peak_rss_kb),
             "MB",
             None,
-        ),
-        figure("release binary", r.size.binary as f64 / 1e6, "MB", None),
-    ];
+        ));
+        if let Some(u) = f.peak_unique_kb {
+            figures.push(figure(
+                "floor: the same, each resident page once",
+                mb(u),
+                "MB",
+                None,
+            ));
+        }
+        figures.push(figure(
+            "floor: the same, PSS sum",
+            mb(f.peak_pss_kb),
+            "MB",
+            None,
+        ));
+        if let (Some(a), Some(b)) = (m.peak_unique_kb, f.peak_unique_kb) {
+            figures.push(figure(
+                "what Desk adds over the floor (each resident page once)",
+                mb(a.saturating_sub(b)),
+                "MB",
+                None,
+            ));
+        }
+    }
+    figures.push(figure(
+        "release binary",
+        r.size.binary as f64 / 1e6,
+        "MB",
+        None,
+    ));
     if let Some(s) = r.size.stripped {
         figures.push(figure(
             "release binary, stripped",
@@ -869,6 +983,7 @@ fn report(r: Report<'_>) -> Value {
             "memory_processes_at_peak": m.peak_processes,
             "memory_at_peak_by_process": by_process,
             "memory_by_phase": by_phase,
+            "floor_at_peak_by_process": r.floor.as_ref().map(|f| f.at_peak.iter().map(|(k, (rss, pss))| (k.clone(), json!({"rss_mb": mb(*rss), "pss_mb": mb(*pss)}))).collect::<serde_json::Map<_, _>>()),
             "scenario": r.scenario,
             "binary_bytes": r.size.binary,
             "binary_stripped_bytes": r.size.stripped,
@@ -880,7 +995,8 @@ fn report(r: Report<'_>) -> Value {
         "notes": [
             "Cold start: from the app process's start (kernel start time, /proc/PID/stat, 10 ms ticks) to the UI's desk:list-painted mark (performance.timeOrigin + now, set in a task queued from the first animation frame after the first ticket list's rows reach the DOM). The app is the release binary, started by WebKitWebDriver (tauri-driver) under Xvfb 1280x800x24 and dbus-run-session, signed in from its token file, reading the list from its cache (the OS file cache is warm: the previous start read the same files). The server is up and the app also connects to it, as it would in use.",
             "WebDriver new session → rows seen: the test's clock from the session request (before the driver spawns the app) to the first poll (every 10 ms) that finds a ticket row; it includes WebKitWebDriver's own start-up and automation overhead.",
-            "Memory: every 50 ms, the sum over the app process and all its descendants (WebKitWebProcess, WebKitNetworkProcess, …) of VmRSS from /proc/PID/status and Pss from /proc/PID/smaps_rollup, through the last cold start, scrolling the list to the bottom and back (half a screen per frame), opening 20 tickets one after another (each with 5 messages, back to the list each time) and 2 s after. RSS counts shared libraries in every process that maps them; PSS shares them out and is the fairer sum.",
+            "Memory: every 50 ms, the sum over the app process and all its descendants (WebKitWebProcess, WebKitNetworkProcess, …) of VmRSS from /proc/PID/status and Pss from /proc/PID/smaps_rollup, through the last cold start, scrolling the list to the bottom and back (half a screen per frame), opening 20 tickets one after another (each with 5 messages, back to the list each time) and 2 s after. RSS counts shared libraries in every process that maps them (libwebkit2gtk's code three times, Mesa's libLLVM twice); PSS shares them out, also with processes outside the tree. 'Each resident page once' counts the distinct physical frames of all the tree's present pages (/proc/PID/pagemap, as root): what the tree holds in RAM, shared pages once, including those shared with other processes. It is counted at each new RSS peak (at most every 200 ms) and at least every second.",
+            "Floor: the baseline example (src-tauri/examples/baseline.rs): a Tauri window with one static page and the app's WebKit settings, no Desk, started on the same display after the app and sampled the same way for 5 s after its web process appears.",
             "The list shows 200 tickets at a time (a 'show more' button adds 200), so 200 rows are in the DOM, not 10k.",
             "Client, server (desk-testkit, a debug build in the test process) and the app share this machine, which other work shares too; see loadavg.",
         ],
