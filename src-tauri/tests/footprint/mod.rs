@@ -28,9 +28,7 @@ pub fn unique_kb(pids: &[u32]) -> Option<u64> {
             continue;
         };
         for (start, end) in resident_ranges(&smaps) {
-            if read_frames(&mut pagemap, start, end, &mut frames).is_none() {
-                return None;
-            }
+            read_frames(&mut pagemap, start, end, &mut frames)?;
         }
     }
     Some(frames.len() as u64 * PAGE_KB)
