@@ -42,7 +42,7 @@ export class DeskApp {
 
   booted = $state(false);
   route = $state<Route>({ name: 'tickets' });
-  topics = $state<Topic[]>([]);
+  topics = $state.raw<Topic[]>([]);
   prefs = $state<Preferences | null>(null);
   unread = $state(0);
   notices = $state<Notice[]>([]);

@@ -4,7 +4,8 @@
 import { errorText } from './errors';
 
 export class ViewStore<T> {
-  view = $state<T | null>(null);
+  // Raw: each read replaces the view whole (a ticket with its messages); nothing edits it in place.
+  view = $state.raw<T | null>(null);
   loaded = $state(false);
   error = $state<string | null>(null);
   private seq = 0;

@@ -39,8 +39,8 @@ export interface IncidentsOptions {
 
 export class IncidentsStore {
   /** Open incidents I may see, in `incidentOrder`. */
-  open = $state<Incident[]>([]);
-  roster = $state<DutyAgent[]>([]);
+  open = $state.raw<Incident[]>([]);
+  roster = $state.raw<DutyAgent[]>([]);
   loaded = $state(false);
   error = $state<string | null>(null);
   private seq = 0;
