@@ -172,6 +172,19 @@ impl Cache {
     }
 
     /// For the readers kept beside their features (incidents.rs).
+    /// Gives back the writer's page cache (up to 16 MiB after a first sync) once a large pull
+    /// is applied: the next small write reads its few pages from the OS file cache.
+    pub(crate) async fn release_writer_cache(&self) {
+        let mut slot = self.writer.lock().await;
+        if let Some(conn) = slot.as_mut()
+            && let Err(e) = sqlx::raw_sql("PRAGMA shrink_memory")
+                .execute(&mut **conn)
+                .await
+        {
+            tracing::debug!(error = %e, "cannot shrink the writer's page cache");
+        }
+    }
+
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -407,6 +407,9 @@ async fn pull_pages(inner: &Inner) -> Result<(), ApiError> {
         match next {
             Some(n) => page = n,
             None => {
+                if times.pages > 1 {
+                    inner.cache.release_writer_cache().await;
+                }
                 if times.rows > 0 {
                     tracing::debug!(
                         pages = times.pages,
