@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use desk_domain::{ChangeData, ChangesPage, Message, Ticket, TicketStatus, Topic};
 use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection, Row, Sqlite, SqlitePool};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::db;
@@ -31,6 +31,10 @@ pub struct Applied {
     pub tickets: Vec<(Option<Ticket>, Ticket)>,
     /// Messages first seen in this page (not provisional copies of our own sends).
     pub new_messages: Vec<Message>,
+    /// The cached tickets of new messages whose ticket this page did not carry (a pull split
+    /// across pages), so the notification policy knows what each message belongs to. Not
+    /// filled on a first sync, which raises no notifications.
+    pub message_tickets: Vec<Ticket>,
     pub topics_changed: bool,
     pub cursor: i64,
     /// Incidents, pages and the duty roster (see `incidents::apply`).
@@ -108,6 +112,30 @@ pub struct Cache {
 
 /// How long after opening the full integrity check starts: after the app's first paint.
 const BACKGROUND_CHECK_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The cached tickets of `applied`'s new messages that its page did not carry.
+async fn message_tickets(
+    conn: &mut SqliteConnection,
+    applied: &Applied,
+) -> anyhow::Result<Vec<Ticket>> {
+    let carried: HashSet<Uuid> = applied.tickets.iter().map(|(_, t)| t.id).collect();
+    let missing: HashSet<Uuid> = applied
+        .new_messages
+        .iter()
+        .map(|m| m.ticket_id)
+        .filter(|id| !carried.contains(id))
+        .collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT data FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(serde_json::to_string(&missing)?)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(serde_json::from_str(r)?)).collect()
+}
 
 fn ms(t: &DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -414,8 +442,21 @@ impl Cache {
             }
             applied.new_messages = fresh.into_iter().map(|m| (**m).clone()).collect();
         }
+        if !initial {
+            applied.message_tickets = message_tickets(&mut tx, &applied).await?;
+        }
 
-        applied.outages = crate::incidents::apply(&mut tx, &outages, &applied.tickets, me).await?;
+        applied.outages = crate::incidents::apply(
+            &mut tx,
+            &outages,
+            applied
+                .tickets
+                .iter()
+                .map(|(_, t)| t)
+                .chain(&applied.message_tickets),
+            me,
+        )
+        .await?;
         add_search_terms(&mut tx, &indexed_text).await?;
         sqlx::query("INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(page.next.to_string())
@@ -1217,6 +1258,59 @@ mod tests {
         let (cache, rebuilt) = Cache::open(&path).await.unwrap();
         assert!(rebuilt, "an unclean shutdown gets the full check at open");
         assert_eq!(cache.background_check().await, None, "checked already");
+        cache.close().await;
+    }
+
+    /// A message whose ticket came in an earlier page is reported with the cached ticket, so
+    /// the notification policy knows its number and whether an incident resolved it.
+    #[tokio::test]
+    async fn a_message_without_its_ticket_in_the_page_brings_the_cached_ticket() {
+        use crate::notify::tests::{message, ticket, user};
+        use desk_domain::{Change, Role};
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, _) = Cache::open(&dir.path().join("cache.sqlite3"))
+            .await
+            .unwrap();
+        let me = user(Role::Customer);
+        let agent = user(Role::Agent);
+        let now = Utc::now();
+        let t = ticket(&me, now, TicketStatus::InProgress, false);
+        let page = |seq: i64, entity: ChangeData| ChangesPage {
+            items: vec![Change { seq, entity }],
+            next: seq,
+            has_more: false,
+        };
+        // Past the first sync: the cursor has moved.
+        let first = cache
+            .apply(&page(1, ChangeData::Ticket(t.clone())), me.id)
+            .await
+            .unwrap();
+        assert!(first.message_tickets.is_empty());
+        let reply = message(&t, &agent, now, false);
+        let applied = cache
+            .apply(&page(2, ChangeData::Message(reply)), me.id)
+            .await
+            .unwrap();
+        assert!(applied.tickets.is_empty());
+        assert_eq!(applied.message_tickets, vec![t.clone()]);
+        // With its ticket in the same page, nothing extra is read.
+        let again = message(&t, &agent, now, false);
+        let both = ChangesPage {
+            items: vec![
+                Change {
+                    seq: 3,
+                    entity: ChangeData::Ticket(t.clone()),
+                },
+                Change {
+                    seq: 4,
+                    entity: ChangeData::Message(again),
+                },
+            ],
+            next: 4,
+            has_more: false,
+        };
+        let applied = cache.apply(&both, me.id).await.unwrap();
+        assert!(applied.message_tickets.is_empty());
         cache.close().await;
     }
 

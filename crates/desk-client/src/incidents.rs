@@ -69,8 +69,8 @@ pub struct OutageChanges {
     pub incidents: Vec<IncidentChange>,
     pub pages: Vec<PageChange>,
     pub duty_changed: bool,
-    /// For each ticket of this page linked to an incident: that incident's status as cached
-    /// after this page (absent when the cache does not hold the incident).
+    /// For each ticket of this page (or of its new messages) linked to an incident: that
+    /// incident's status as cached after this page (absent when the cache does not hold it).
     pub ticket_incident: HashMap<Uuid, IncidentStatus>,
 }
 
@@ -118,16 +118,15 @@ fn ids_json<I: IntoIterator<Item = Uuid>>(ids: I) -> anyhow::Result<String> {
 
 /// Applies a page's incidents, pages and duty rows inside the page's transaction (after its
 /// tickets, so a report's requester is known), answering what changed.
-pub(crate) async fn apply(
+pub(crate) async fn apply<'t>(
     conn: &mut SqliteConnection,
     pending: &PendingOutages<'_>,
-    tickets: &[(Option<Ticket>, Ticket)],
+    tickets: impl Iterator<Item = &'t Ticket>,
     me: Uuid,
 ) -> anyhow::Result<OutageChanges> {
     let mut out = OutageChanges::default();
     let linked: Vec<(Uuid, Uuid)> = tickets
-        .iter()
-        .filter_map(|(_, t)| t.incident_id.map(|i| (t.id, i)))
+        .filter_map(|t| t.incident_id.map(|i| (t.id, i)))
         .collect();
     if pending.incidents.is_empty()
         && pending.pages.is_empty()

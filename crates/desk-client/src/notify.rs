@@ -117,7 +117,14 @@ pub fn decide(who: &Audience<'_>, applied: &Applied) -> Vec<Notification> {
     let mut out = Vec::new();
     let staff = who.me.role.is_staff();
     let lang = who.lang;
-    let ticket_of = |id: Uuid| applied.tickets.iter().map(|(_, t)| t).find(|t| t.id == id);
+    let ticket_of = |id: Uuid| {
+        applied
+            .tickets
+            .iter()
+            .map(|(_, t)| t)
+            .chain(&applied.message_tickets)
+            .find(|t| t.id == id)
+    };
 
     for (before, t) in &applied.tickets {
         if staff && t.incident_id.is_some() {
@@ -515,12 +522,12 @@ fn became_resolved(before: Option<&Ticket>, t: &Ticket, since: DateTime<Utc>) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::Duration;
     use desk_domain::{Channel, PersonRef, Role};
 
-    fn user(role: Role) -> User {
+    pub(crate) fn user(role: Role) -> User {
         User {
             id: Uuid::now_v7(),
             email: "x@example.com".into(),
@@ -539,7 +546,12 @@ mod tests {
         }
     }
 
-    fn ticket(requester: &User, at: DateTime<Utc>, status: TicketStatus, urgent: bool) -> Ticket {
+    pub(crate) fn ticket(
+        requester: &User,
+        at: DateTime<Utc>,
+        status: TicketStatus,
+        urgent: bool,
+    ) -> Ticket {
         Ticket {
             id: Uuid::now_v7(),
             number: 7,
@@ -561,7 +573,7 @@ mod tests {
         }
     }
 
-    fn message(t: &Ticket, author: &User, at: DateTime<Utc>, internal: bool) -> Message {
+    pub(crate) fn message(t: &Ticket, author: &User, at: DateTime<Utc>, internal: bool) -> Message {
         Message {
             id: Uuid::now_v7(),
             ticket_id: t.id,
@@ -1076,6 +1088,68 @@ mod tests {
         assert_eq!(
             kinds(&decide(&who, &applied)),
             vec![NotificationKind::SupportReplied]
+        );
+    }
+
+    #[test]
+    fn a_pull_split_across_pages_still_notifies_a_resolution_once() {
+        let now = Utc::now();
+        let me = user(Role::Customer);
+        let agent = user(Role::Agent);
+        let who = Audience {
+            me: &me,
+            since: now - Duration::hours(1),
+            lang: "uk",
+        };
+        let i = incident(me.organization_id.unwrap_or_default(), &me, now);
+        let later = now + Duration::minutes(30);
+        let mut report = ticket(&me, now, TicketStatus::InProgress, true);
+        report.id = i.ticket_ids[0];
+        report.incident_id = Some(i.id);
+        let mut done = report.clone();
+        done.status = TicketStatus::Resolved;
+        done.resolved_at = Some(later);
+        let resolution = message(&done, &agent, later, false);
+
+        // The server logs the incident, then the report, then the message. First page: the
+        // incident (and maybe the report) — the incident's notification.
+        let mut first = changed(Some(&i), &resolved(&i, &agent, later), true);
+        first.tickets = vec![(Some(report.clone()), done.clone())];
+        first
+            .outages
+            .ticket_incident
+            .insert(report.id, IncidentStatus::Resolved);
+        assert_eq!(
+            kinds(&decide(&who, &first)),
+            vec![NotificationKind::IncidentResolved]
+        );
+        // Next page: only the resolution message; its ticket comes from the cache, resolved
+        // with the incident. Nothing more.
+        let mut rest = Applied {
+            new_messages: vec![resolution.clone()],
+            message_tickets: vec![done.clone()],
+            ..Applied::default()
+        };
+        rest.outages
+            .ticket_incident
+            .insert(report.id, IncidentStatus::Resolved);
+        assert!(decide(&who, &rest).is_empty());
+
+        // A plain reply whose ticket came in an earlier page names the ticket's number.
+        let mut open = report.clone();
+        open.incident_id = None;
+        let reply = message(&open, &agent, later, false);
+        let alone = Applied {
+            new_messages: vec![reply],
+            message_tickets: vec![open.clone()],
+            ..Applied::default()
+        };
+        let n = decide(&who, &alone);
+        assert_eq!(kinds(&n), vec![NotificationKind::SupportReplied]);
+        assert!(
+            n[0].title.contains(&format!("#{}", open.number)),
+            "{}",
+            n[0].title
         );
     }
 

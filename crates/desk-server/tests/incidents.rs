@@ -468,6 +468,7 @@ async fn updates_and_resolution_reach_every_affected_organisation_and_no_other()
     }
 
     let resolution = "Сервер замовлень працює, перевірте, будь ласка";
+    let (_, before_resolve) = pull_all(&cast.alice, 0).await?;
     let resolved = post_ok(
         &cast.agent,
         &format!("/api/v1/incidents/{}/resolve", r.incident.id),
@@ -502,6 +503,17 @@ async fn updates_and_resolution_reach_every_affected_organisation_and_no_other()
     assert!(alices.iter().any(
         |c| matches!(&c.entity, ChangeData::Ticket(t) if t.id == r.ticket.id && t.status == TicketStatus::Resolved)
     ));
+    // In the log the incident comes before its report, and the report before the resolution
+    // message: a pull split across pages learns of the resolution first (one notification).
+    let since = pull_all(&cast.alice, before_resolve).await?.0;
+    let at = |f: &dyn Fn(&ChangeData) -> bool| since.iter().position(|c| f(&c.entity));
+    let incident_at = at(&|e| matches!(e, ChangeData::Incident(i) if i.id == r.incident.id));
+    let ticket_at = at(&|e| matches!(e, ChangeData::Ticket(t) if t.id == r.ticket.id));
+    let message_at = at(&|e| matches!(e, ChangeData::Message(m) if m.body == resolution));
+    assert!(
+        incident_at.is_some() && incident_at < ticket_at && ticket_at < message_at,
+        "incident, report, message in that order: {incident_at:?} {ticket_at:?} {message_at:?}"
+    );
 
     // Carol's service was never affected: no poke, nothing to pull, no access.
     let own = carol.create_ticket(TOPIC, "Своє питання", "Текст").await?;

@@ -609,6 +609,11 @@ pub async fn post_update(
         .bind(id)
         .execute(&mut ctx.conn)
         .await?;
+        // The change log gets the incident first, then its reports, then the resolution
+        // messages: a client whose pull splits them across pages has the incident resolved
+        // before it sees a report resolved or the message, and raises the one notification
+        // for the incident instead of one per report (desk-client notify.rs).
+        touch(ctx, id, now).await?;
         let open: Vec<(Uuid, Uuid)> = sqlx::query_as(
             "SELECT id, organization_id FROM tickets WHERE incident_id = ? \
              AND status IN ('new', 'in_progress', 'waiting_for_customer') ORDER BY number",
@@ -616,6 +621,7 @@ pub async fn post_update(
         .bind(id)
         .fetch_all(&mut ctx.conn)
         .await?;
+        let mut messages = Vec::with_capacity(open.len());
         for (ticket, org) in open {
             let message = Uuid::now_v7();
             sqlx::query(
@@ -638,11 +644,15 @@ pub async fn post_update(
             .execute(&mut ctx.conn)
             .await?;
             super::waiting::status_written(ctx, ticket, now).await?;
-            record_change(ctx, KIND_MESSAGE, message.as_bytes(), Some(org), false).await?;
+            messages.push((message, org));
         }
         touch_tickets(ctx, id).await?;
+        for (message, org) in messages {
+            record_change(ctx, KIND_MESSAGE, message.as_bytes(), Some(org), false).await?;
+        }
+    } else {
+        touch(ctx, id, now).await?;
     }
-    touch(ctx, id, now).await?;
     current(ctx, &v, id).await
 }
 
