@@ -30,7 +30,6 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "open_attachment",
     "save_attachment",
-    "preview_attachment",
     "preferences",
     "set_preferences",
     "storage_info",

@@ -263,25 +263,6 @@ pub async fn save_attachment(shell: S<'_>, attachment: Attachment) -> R<bool> {
     Ok(true)
 }
 
-const PREVIEW_MAX: u64 = 20 * 1024 * 1024;
-
-#[tauri::command]
-pub async fn preview_attachment(shell: S<'_>, attachment: Attachment) -> R<String> {
-    if !attachment.media_type.starts_with("image/") || attachment.size > PREVIEW_MAX {
-        return Err(Error::invalid(
-            "Для цього файлу немає попереднього перегляду.",
-            "This file has no preview.",
-        ));
-    }
-    let path = shell.desk().await?.attachment_file(&attachment).await?;
-    let bytes = tokio::fs::read(&path).await.map_err(Error::storage)?;
-    Ok(format!(
-        "data:{};base64,{}",
-        attachment.media_type,
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
-}
-
 #[tauri::command]
 pub async fn preferences(shell: S<'_>) -> R<Preferences> {
     Ok(shell.desk().await?.preferences())

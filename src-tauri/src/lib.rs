@@ -6,6 +6,7 @@
 mod commands;
 mod keyring;
 mod notify;
+mod preview;
 pub mod webkit;
 
 use std::sync::Arc;
@@ -161,6 +162,9 @@ pub fn run() {
             show_main(app)
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .register_asynchronous_uri_scheme_protocol(preview::SCHEME, |ctx, request, responder| {
+            preview::handle(ctx.app_handle(), request.uri().path(), responder)
+        })
         .setup(|app| {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);
@@ -234,7 +238,6 @@ pub fn run() {
             commands::sync_now,
             commands::open_attachment,
             commands::save_attachment,
-            commands::preview_attachment,
             commands::preferences,
             commands::set_preferences,
             commands::storage_info,

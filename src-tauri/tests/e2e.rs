@@ -153,11 +153,25 @@ async fn first_run(
     click(&c, row).await;
     wait(&c, "[data-testid=ticket-view]").await;
     click(&c, "[data-testid=nav-tickets]").await;
-    agent
-        .reply(
-            ticket_id.parse().unwrap(),
-            "Бачимо збій у провайдера, уже працюємо",
-            false,
+    // With a screenshot of the provider's status page (a PNG): the app previews it.
+    let screenshot: desk_domain::Attachment = agent
+        .upload(
+            "статус-провайдера.png",
+            include_bytes!("../../icons/128x128.png").to_vec(),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _: desk_domain::Message = agent
+        .post_json(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            &serde_json::json!({
+                "id": uuid::Uuid::now_v7(),
+                "body": "Бачимо збій у провайдера, уже працюємо",
+                "attachment_ids": [screenshot.id],
+            }),
         )
         .await
         .unwrap();
@@ -173,6 +187,23 @@ async fn first_run(
     click(&c, row).await;
     wait_text(&c, "[data-testid=conversation]", "Бачимо збій у провайдера").await;
     wait_text(&c, "[data-testid=conversation]", "журнал АТС.txt").await;
+    // The preview comes through the app's desk-file scheme (downloaded, verified, served to
+    // WebKit): the image has decoded at its real size, not failed and been dropped.
+    wait_until("the image preview loads", || {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "const i = document.querySelector('[data-testid=attachment-preview] img'); \
+                 return !!i && i.complete && i.naturalWidth === 128 && i.src.startsWith('desk-file:');",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+        }
+    })
+    .await;
     shot(&c, "ticket").await;
     ticket_id
 }

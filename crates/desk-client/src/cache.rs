@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use desk_domain::{ChangeData, ChangesPage, Message, Ticket, TicketStatus, Topic};
+use desk_domain::{Attachment, ChangeData, ChangesPage, Message, Ticket, TicketStatus, Topic};
 use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool};
@@ -903,6 +903,19 @@ impl Cache {
     }
 
     /// Where a verified download of `attachment` is, if any.
+    /// Attachment `id` of a message of ticket `ticket`, as the cache holds it.
+    pub async fn attachment(&self, ticket: Uuid, id: Uuid) -> anyhow::Result<Option<Attachment>> {
+        let row: Option<String> = sqlx::query_scalar(
+            "SELECT a.value FROM messages m, json_each(m.data, '$.attachments') a \
+             WHERE m.ticket_id = ?1 AND json_extract(a.value, '$.id') = ?2 LIMIT 1",
+        )
+        .bind(ticket.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| serde_json::from_str(&r)).transpose()?)
+    }
+
     pub async fn file(&self, attachment: Uuid) -> anyhow::Result<Option<(PathBuf, String)>> {
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT path, sha256 FROM files WHERE attachment_id = ?1")

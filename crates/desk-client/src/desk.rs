@@ -2,6 +2,7 @@
 //! everything the app does. Reads come from the cache; writes go to the outbox (shown at once)
 //! and wake the sync engine.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -253,6 +254,9 @@ pub(crate) struct Inner {
     pub wake: Notify,
     pub stop: CancellationToken,
     pub prefs: std::sync::RwLock<Preferences>,
+    /// One lock per attachment being downloaded: a preview and an "open" (or two previews of
+    /// one image) asking at once share one download instead of writing one file together.
+    pub downloads: std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Inner {
@@ -419,6 +423,7 @@ impl Desk {
             wake: Notify::new(),
             stop: CancellationToken::new(),
             prefs: std::sync::RwLock::new(prefs),
+            downloads: std::sync::Mutex::default(),
         });
         crate::sync::reproject_all(&inner).await?;
         crate::sync::refresh_counts(&inner).await;
@@ -977,6 +982,11 @@ impl Desk {
         }
         crate::sync::unproject(&self.inner, &item).await?;
         self.after_write(item.ticket_id).await
+    }
+
+    /// Attachment `id` of ticket `ticket` as cached (for a preview asked for by id), or `None`.
+    pub async fn attachment(&self, ticket: Uuid, id: Uuid) -> Result<Option<Attachment>, Error> {
+        Ok(self.inner.cache.attachment(ticket, id).await?)
     }
 
     /// A local path with the attachment's bytes: downloaded on first use and verified against

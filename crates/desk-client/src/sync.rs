@@ -693,8 +693,28 @@ pub(crate) async fn reproject_all(inner: &Inner) -> Result<(), Error> {
     Ok(())
 }
 
-/// A verified local copy of attachment `a`, downloading it on first use.
+/// A verified local copy of attachment `a`, downloading it on first use (once, however many
+/// ask for it at the same time).
 pub(crate) async fn attachment_file(inner: &Inner, a: &Attachment) -> Result<PathBuf, Error> {
+    let lock = inner
+        .downloads
+        .lock()
+        .map(|mut m| m.entry(a.id).or_default().clone())
+        .unwrap_or_default();
+    let got = {
+        let _one_at_a_time = lock.lock().await;
+        local_or_download(inner, a).await
+    };
+    // The last one out forgets the lock (the map holds one reference, each caller another).
+    if let Ok(mut m) = inner.downloads.lock()
+        && m.get(&a.id).is_some_and(|l| Arc::strong_count(l) <= 2)
+    {
+        m.remove(&a.id);
+    }
+    got
+}
+
+async fn local_or_download(inner: &Inner, a: &Attachment) -> Result<PathBuf, Error> {
     if let Some((path, sha)) = inner.cache.file(a.id).await?
         && sha == a.sha256
         && tokio::fs::metadata(&path)

@@ -284,7 +284,7 @@ async fn attachments_download_on_demand_verified() {
         .create_ticket("other", "Лог", "Надсилаю лог")
         .await
         .unwrap();
-    let log: Vec<u8> = "рядок журналу\n".repeat(5000).into_bytes();
+    let log: Vec<u8> = "рядок журналу\n".repeat(100_000).into_bytes();
     let up: desk_domain::Attachment = cast
         .agent
         .upload("журнал.log", log.clone())
@@ -316,7 +316,23 @@ async fn attachments_download_on_demand_verified() {
     .await;
     let view = desk.ticket(t.id).await.unwrap().unwrap();
     let a = view.messages[1].cached.message.attachments[0].clone();
-    let path = desk.attachment_file(&a).await.unwrap();
+    // Found by ticket and id (how the app's previews ask), and only under its own ticket.
+    assert_eq!(desk.attachment(t.id, a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        desk.attachment(uuid::Uuid::now_v7(), a.id).await.unwrap(),
+        None
+    );
+    // Asked for four times at once (a preview and "open"): one download, one good file.
+    let (p1, p2, p3, p4) = tokio::join!(
+        desk.attachment_file(&a),
+        desk.attachment_file(&a),
+        desk.attachment_file(&a),
+        desk.attachment_file(&a)
+    );
+    let path = p1.unwrap();
+    for p in [p2, p3, p4] {
+        assert_eq!(p.unwrap(), path);
+    }
     assert_eq!(std::fs::read(&path).unwrap(), log);
     assert!(
         path.ends_with("журнал.log"),

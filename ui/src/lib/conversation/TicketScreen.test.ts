@@ -28,6 +28,21 @@ describe('ticket conversation', () => {
     expect(within(atts[1]!).queryByTestId('attachment-preview')).toBeNull();
   });
 
+  it('asks for each preview by ticket and attachment, and drops one that cannot load', async () => {
+    const r = await renderApp({ account: 'customer' });
+    await waitForRows();
+    const urls = vi.spyOn(r.platform, 'previewUrl');
+    const id = row(1044).getAttribute('data-ticket-id')!;
+    r.desk.openTicket(id);
+    const first = (await screen.findAllByTestId('attachment'))[0]!;
+    // Only the image is asked for, by its ticket and id.
+    expect(urls.mock.calls.map(([t, a]) => [t, a.filename])).toEqual([[id, 'екран-водія-512.png']]);
+    // One that cannot load (offline, not downloaded yet) goes; the file row stays.
+    await fireEvent.error(within(first).getByRole('img'));
+    expect(within(first).queryByTestId('attachment-preview')).toBeNull();
+    expect(within(first).getByTestId('attachment-open')).toBeTruthy();
+  });
+
   it('opens and saves an attachment through the platform', async () => {
     const { platform } = await openTicket(1044);
     const open = vi.spyOn(platform, 'openAttachment');

@@ -961,9 +961,7 @@ export class MockPlatform implements Platform {
     return true;
   }
 
-  async previewAttachment(a: Attachment): Promise<string> {
-    if (!a.media_type.startsWith('image/'))
-      throw this.err('bad_request', 'Це не зображення.', 'This is not an image.');
+  previewUrl(_ticketId: string, _a: Attachment): string {
     return PREVIEW_SVG;
   }
 

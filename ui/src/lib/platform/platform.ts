@@ -93,8 +93,9 @@ export interface Platform {
   openAttachment(a: Attachment): Promise<void>;
   /** Save dialog; false when cancelled. */
   saveAttachment(a: Attachment): Promise<boolean>;
-  /** A `data:` URL for previewing an image attachment (images up to 20 MB). */
-  previewAttachment(a: Attachment): Promise<string>;
+  /** Where an `<img>` loads the preview of image attachment `a` of ticket `ticketId` from (the
+   *  app's `desk-file` scheme: the verified local copy, downloaded on first use). */
+  previewUrl(ticketId: string, a: Attachment): string;
 
   // --- the customer page
   preferences(): Promise<Preferences>;

@@ -2,7 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const invoke = vi.fn();
 const listen = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: (...a: unknown[]) => invoke(...a),
+  // As Tauri builds it on Linux: the path percent-encoded after the scheme's host.
+  convertFileSrc: (path: string, scheme: string) => `${scheme}://localhost/${encodeURIComponent(path)}`,
+}));
 vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
 
 const { TauriPlatform, toDeskError } = await import('./tauri');
@@ -25,6 +29,11 @@ describe('TauriPlatform', () => {
   beforeEach(() => {
     invoke.mockReset().mockResolvedValue(null);
     listen.mockReset().mockResolvedValue(() => {});
+  });
+
+  it('previews an image from the desk-file scheme, by ticket and attachment', () => {
+    const p = new TauriPlatform();
+    expect(p.previewUrl('t1', att)).toBe('desk-file://localhost/t1%2Fa1');
   });
 
   it('calls each command by its snake_case name with camelCase arguments', async () => {
@@ -58,7 +67,6 @@ describe('TauriPlatform', () => {
       [() => p.syncNow(), 'sync_now', undefined],
       [() => p.openAttachment(att), 'open_attachment', { attachment: att }],
       [() => p.saveAttachment(att), 'save_attachment', { attachment: att }],
-      [() => p.previewAttachment(att), 'preview_attachment', { attachment: att }],
       [() => p.preferences(), 'preferences', undefined],
       [() => p.setPreferences(prefs), 'set_preferences', { preferences: prefs }],
       [() => p.storageInfo(), 'storage_info', undefined],

@@ -2,7 +2,7 @@
 //! @tauri-apps/*. Each method is one `invoke`; argument names are camelCase here and Tauri
 //! maps them to the commands' snake_case parameters. Rejections are the core's `{code, message}`.
 
-import { invoke } from '@tauri-apps/api/core';
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
@@ -140,8 +140,9 @@ export class TauriPlatform implements Platform {
   saveAttachment(attachment: Attachment): Promise<boolean> {
     return call('save_attachment', { attachment });
   }
-  previewAttachment(attachment: Attachment): Promise<string> {
-    return call('preview_attachment', { attachment });
+  previewUrl(ticketId: string, attachment: Attachment): string {
+    // src-tauri/src/preview.rs serves it: desk-file://localhost/<ticket>/<attachment> on Linux.
+    return convertFileSrc(`${ticketId}/${attachment.id}`, 'desk-file');
   }
 
   preferences(): Promise<Preferences> {
