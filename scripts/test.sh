@@ -25,3 +25,6 @@ echo "==> desktop app end to end: real app under Xvfb and a session D-Bus, drive
 command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
 DESK_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- cargo test --locked -p desk-app --test e2e --test outage_e2e -- --test-threads=1
+echo "==> the same, as the app ships on a machine without a GPU (compositing off; no screenshots)"
+DESK_E2E=1 DESK_E2E_COMPOSITING=off xvfb-run -a -s "-screen 0 1280x800x24" \
+  dbus-run-session -- cargo test --locked -p desk-app --test e2e --test outage_e2e -- --test-threads=1

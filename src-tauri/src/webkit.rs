@@ -5,8 +5,8 @@
 //!   (`LIBGL_ALWAYS_SOFTWARE`), WebKit composites with llvmpipe on the CPU and keeps its GL
 //!   buffers in the web process: about 100 MB more for nothing faster. Where a GPU exists the
 //!   default policy (compositing on) is kept. `DESK_WEBKIT_COMPOSITING=webkit` keeps WebKit's
-//!   policy everywhere: the E2E tests set it, because with compositing off WebKitGTK 2.50 never
-//!   answers a WebDriver screenshot.
+//!   policy everywhere: the E2E tests' screenshot run sets it, because with compositing off
+//!   WebKitGTK 2.50 never answers a WebDriver screenshot (their second run goes without it).
 //! - Cache model "document viewer": the app only loads its own bundled assets, so WebKit's
 //!   memory and page caches for browsing hold nothing worth keeping.
 //!
