@@ -1034,16 +1034,20 @@ pub(crate) mod tests {
         assert_eq!(n[0].urgency, NotificationUrgency::Normal);
     }
 
-    #[test]
-    fn resolving_an_incident_notifies_once() {
+    /// A customer's outage report and its incident at `now`, and the report as the incident's
+    /// resolution leaves it half an hour `later`: (me, agent, now, later, incident, report, done).
+    fn resolution() -> (
+        User,
+        User,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Incident,
+        Ticket,
+        Ticket,
+    ) {
         let now = Utc::now();
         let me = user(Role::Customer);
         let agent = user(Role::Agent);
-        let who = Audience {
-            me: &me,
-            since: now - Duration::hours(1),
-            lang: "en",
-        };
         let i = incident(me.organization_id.unwrap_or_default(), &me, now);
         let later = now + Duration::minutes(30);
         let mut report = ticket(&me, now, TicketStatus::InProgress, true);
@@ -1052,6 +1056,17 @@ pub(crate) mod tests {
         let mut done = report.clone();
         done.status = TicketStatus::Resolved;
         done.resolved_at = Some(later);
+        (me, agent, now, later, i, report, done)
+    }
+
+    #[test]
+    fn resolving_an_incident_notifies_once() {
+        let (me, agent, now, later, i, report, done) = resolution();
+        let who = Audience {
+            me: &me,
+            since: now - Duration::hours(1),
+            lang: "en",
+        };
         let resolution = Message {
             body: "Telephony works again.".into(),
             ..message(&done, &agent, later, false)
@@ -1093,22 +1108,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_pull_split_across_pages_still_notifies_a_resolution_once() {
-        let now = Utc::now();
-        let me = user(Role::Customer);
-        let agent = user(Role::Agent);
+        let (me, agent, now, later, i, report, done) = resolution();
         let who = Audience {
             me: &me,
             since: now - Duration::hours(1),
             lang: "uk",
         };
-        let i = incident(me.organization_id.unwrap_or_default(), &me, now);
-        let later = now + Duration::minutes(30);
-        let mut report = ticket(&me, now, TicketStatus::InProgress, true);
-        report.id = i.ticket_ids[0];
-        report.incident_id = Some(i.id);
-        let mut done = report.clone();
-        done.status = TicketStatus::Resolved;
-        done.resolved_at = Some(later);
         let resolution = message(&done, &agent, later, false);
 
         // The server logs the incident, then the report, then the message. First page: the
