@@ -181,7 +181,11 @@ pub async fn failure_shot(c: &Client) {
         eprintln!("no screenshot of the failure: compositing is off (DESK_E2E_COMPOSITING=off)");
         return;
     }
-    let png = c.screenshot().await.unwrap_or_default();
+    // With compositing off (the measurement) WebKitGTK never answers: give up, do not hang.
+    let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), c.screenshot()).await else {
+        eprintln!("no screenshot of the failure: WebKit did not answer");
+        return;
+    };
     let path = std::env::temp_dir().join(format!("desk-e2e-failure-{}.png", std::process::id()));
     let _ = std::fs::write(&path, png);
     eprintln!("screenshot of the failure: {}", path.display());
