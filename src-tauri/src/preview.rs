@@ -76,11 +76,18 @@ async fn serve(
         .attachment_file(&attachment)
         .await
         .map_err(|_| (StatusCode::BAD_GATEWAY, "not downloaded"))?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "file unreadable"))?;
+    let dir_is_its_own = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .is_some_and(|n| n == id.simple().to_string().as_str());
+    let media_type = attachment.media_type;
+    let (bytes, media_type) =
+        tokio::task::spawn_blocking(move || scaled::preview(&path, &media_type, dir_is_its_own))
+            .await
+            .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "preview task"))?
+            .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "file unreadable"))?;
     Response::builder()
-        .header(header::CONTENT_TYPE, attachment.media_type)
+        .header(header::CONTENT_TYPE, media_type)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         // An attachment never changes under its id.
         .header(header::CACHE_CONTROL, "private, max-age=86400, immutable")
@@ -88,9 +95,124 @@ async fn serve(
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "response"))
 }
 
+/// Large images are served scaled down: WebKit decodes an image at its full size, so a
+/// 12-megapixel phone photo would hold 48 MB in the web process for as long as it is shown, in
+/// a thumbnail at most 460 CSS pixels wide.
+mod scaled {
+    use std::path::Path;
+
+    /// The longest side of a served preview: sharp at 460 CSS px on a 2× screen.
+    pub const SIDE: i32 = 960;
+
+    /// The bytes to serve for the image at `path` and their media type: the file itself when it
+    /// fits in `SIDE` (or cannot be scaled: vector, animated, a format GdkPixbuf cannot read),
+    /// else a scaled copy — JPEG for a JPEG, PNG otherwise — kept beside the file when `keep`
+    /// (the file sits in its attachment's own download folder).
+    #[cfg(target_os = "linux")]
+    pub fn preview(
+        path: &Path,
+        media_type: &str,
+        keep: bool,
+    ) -> std::io::Result<(Vec<u8>, String)> {
+        use gdk_pixbuf::Pixbuf;
+        let as_is = || Ok((std::fs::read(path)?, media_type.to_owned()));
+        if matches!(media_type, "image/svg+xml" | "image/gif") {
+            return as_is();
+        }
+        let Some((_, w, h)) = Pixbuf::file_info(path) else {
+            return as_is();
+        };
+        if w <= SIDE && h <= SIDE {
+            return as_is();
+        }
+        let (kind, out_type) = if media_type == "image/jpeg" {
+            ("jpeg", "image/jpeg")
+        } else {
+            ("png", "image/png")
+        };
+        let cached = path.with_file_name(format!(".preview-{SIDE}.{kind}"));
+        if keep && let Ok(bytes) = std::fs::read(&cached) {
+            return Ok((bytes, out_type.to_owned()));
+        }
+        let scaled = Pixbuf::from_file_at_scale(path, SIDE, SIDE, true)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let options: &[(&str, &str)] = if kind == "jpeg" {
+            &[("quality", "85")]
+        } else {
+            &[]
+        };
+        let bytes = scaled
+            .save_to_bufferv(kind, options)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        if keep {
+            // A preview not kept is made again next time; nothing else depends on it.
+            let _ = std::fs::write(&cached, &bytes);
+        }
+        Ok((bytes, out_type.to_owned()))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn preview(
+        path: &Path,
+        media_type: &str,
+        _keep: bool,
+    ) -> std::io::Result<(Vec<u8>, String)> {
+        Ok((std::fs::read(path)?, media_type.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `w`×`h` image of one colour saved as `kind` (png or jpeg) in `dir`.
+    #[cfg(target_os = "linux")]
+    fn image(dir: &std::path::Path, name: &str, kind: &str, w: i32, h: i32) -> std::path::PathBuf {
+        let p = gdk_pixbuf::Pixbuf::new(gdk_pixbuf::Colorspace::Rgb, false, 8, w, h).unwrap();
+        p.fill(0x2563_ebff);
+        let path = dir.join(name);
+        p.savev(&path, kind, &[]).unwrap();
+        path
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn large_images_are_served_scaled_and_small_ones_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = image(dir.path(), "фото.jpg", "jpeg", 4000, 3000);
+        let (bytes, kind) = scaled::preview(&photo, "image/jpeg", true).unwrap();
+        assert_eq!(kind, "image/jpeg");
+        let served = dir.path().join("served.jpg");
+        std::fs::write(&served, &bytes).unwrap();
+        let (_, w, h) = gdk_pixbuf::Pixbuf::file_info(&served).unwrap();
+        assert_eq!((w, h), (scaled::SIDE, 720), "fits 960, keeps 4:3");
+        // Kept beside the file, and served from there the next time.
+        let kept = dir.path().join(format!(".preview-{}.jpeg", scaled::SIDE));
+        assert_eq!(std::fs::read(&kept).unwrap(), bytes);
+        assert_eq!(
+            scaled::preview(&photo, "image/jpeg", true).unwrap().0,
+            bytes
+        );
+
+        // A tall screenshot comes back as PNG; not kept when the folder is not its own.
+        let tall = image(dir.path(), "екран.png", "png", 1080, 2400);
+        let (bytes, kind) = scaled::preview(&tall, "image/png", false).unwrap();
+        assert_eq!(kind, "image/png");
+        assert!(bytes.len() < std::fs::metadata(&tall).unwrap().len() as usize * 2);
+        assert!(
+            !dir.path()
+                .join(format!(".preview-{}.png", scaled::SIDE))
+                .exists()
+        );
+
+        // Small enough: the very file.
+        let icon = image(dir.path(), "icon.png", "png", 128, 128);
+        let (bytes, kind) = scaled::preview(&icon, "image/png", true).unwrap();
+        assert_eq!(
+            (bytes, kind.as_str()),
+            (std::fs::read(&icon).unwrap(), "image/png")
+        );
+    }
 
     #[test]
     fn preview_paths_name_a_ticket_and_an_attachment() {
