@@ -163,7 +163,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .register_asynchronous_uri_scheme_protocol(preview::SCHEME, |ctx, request, responder| {
-            preview::handle(ctx.app_handle(), request.uri().path(), responder)
+            preview::handle(ctx.app_handle(), request.uri(), responder)
         })
         .setup(|app| {
             let handle = app.handle().clone();

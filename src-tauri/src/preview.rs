@@ -1,8 +1,9 @@
 //! Image previews over the app's own URI scheme, `desk-file`: the UI puts
-//! `desk-file://localhost/<ticket id>/<attachment id>` in an `<img>` and WebKit fetches the bytes
-//! from here, straight from the verified local copy (downloaded on first use). Before, a preview
-//! crossed IPC as a base64 `data:` URL: a third larger, and held as a string in the page's
-//! JavaScript heap for as long as the conversation was open.
+//! `desk-file://localhost/<ticket id>/<attachment id>?scale=<device pixel ratio>` in an `<img>`
+//! and WebKit fetches the picture from here: made from the verified local copy (downloaded on
+//! first use), scaled to the thumbnail's box. Before, a preview crossed IPC as a base64 `data:`
+//! URL of the whole file: a third larger, held as a string in the page's JavaScript heap, and
+//! decoded by WebKit at full size.
 //!
 //! Only attachments the cache knows (by ticket and id) are served, only images, and only up to
 //! the preview limit; anything else is a 404 the UI shows as "no preview".
@@ -33,12 +34,23 @@ pub fn ids(path: &str) -> Option<(Uuid, Uuid)> {
     ))
 }
 
-pub fn handle(app: &AppHandle, path: &str, responder: UriSchemeResponder) {
+/// The device pixel ratio the thumbnail is drawn at (`?scale=N`, 1 to 3; 1 when absent).
+pub fn scale(query: Option<&str>) -> i32 {
+    query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|kv| kv.strip_prefix("scale="))
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(1, |n| n.clamp(1, 3))
+}
+
+pub fn handle(app: &AppHandle, uri: &tauri::http::Uri, responder: UriSchemeResponder) {
     let app = app.clone();
-    let ids = ids(path);
+    let ids = ids(uri.path());
+    let scale = scale(uri.query());
     tauri::async_runtime::spawn(async move {
         let response = match ids {
-            Some((ticket, id)) => serve(&app, ticket, id).await,
+            Some((ticket, id)) => serve(&app, ticket, id, scale).await,
             None => Err((StatusCode::BAD_REQUEST, "bad preview address")),
         };
         responder.respond(response.unwrap_or_else(|(status, why)| {
@@ -56,6 +68,7 @@ async fn serve(
     app: &AppHandle,
     ticket: Uuid,
     id: Uuid,
+    scale: i32,
 ) -> Result<Response<Vec<u8>>, (StatusCode, &'static str)> {
     let shell = app.state::<Arc<Shell>>();
     let desk = shell
@@ -81,11 +94,10 @@ async fn serve(
         .and_then(|d| d.file_name())
         .is_some_and(|n| n == id.simple().to_string().as_str());
     let media_type = attachment.media_type;
-    let (bytes, media_type) =
-        tokio::task::spawn_blocking(move || scaled::preview(&path, &media_type, dir_is_its_own))
-            .await
-            .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "preview task"))?
-            .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "file unreadable"))?;
+    let fit = (scaled::BOX.0 * scale, scaled::BOX.1 * scale);
+    let (bytes, media_type) = scaled::on_worker(path, media_type, fit, dir_is_its_own)
+        .await
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "file unreadable"))?;
     Response::builder()
         .header(header::CONTENT_TYPE, media_type)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
@@ -95,23 +107,70 @@ async fn serve(
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "response"))
 }
 
-/// Large images are served scaled down: WebKit decodes an image at its full size, so a
-/// 12-megapixel phone photo would hold 48 MB in the web process for as long as it is shown, in
-/// a thumbnail at most 460 CSS pixels wide.
+/// Images are served scaled to the thumbnail's box: WebKit decodes an image at its full size,
+/// so a 12-megapixel phone photo would hold 48 MB in the web process for as long as it is shown
+/// in a thumbnail of at most 320×200 CSS pixels (measured: four tickets with a photo and a phone
+/// screenshot each took the app's process tree from 374 MB to 598 MB, each page once).
 mod scaled {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, OnceLock, mpsc};
 
-    /// The longest side of a served preview: sharp at 460 CSS px on a 2× screen.
-    pub const SIDE: i32 = 960;
+    type Job = (
+        PathBuf,
+        String,
+        (i32, i32),
+        bool,
+        tokio::sync::oneshot::Sender<std::io::Result<(Vec<u8>, String)>>,
+    );
+
+    /// Runs `preview` on the one thread that scales images, one at a time. Decoding takes
+    /// buffers of many megabytes, and glibc keeps what a thread freed in that thread's arena:
+    /// scaled on tokio's blocking pool, each of its threads kept its own (the app process held
+    /// 44 MB more after four tickets with photos). One thread keeps at most one image's worth.
+    pub async fn on_worker(
+        path: PathBuf,
+        media_type: String,
+        fit: (i32, i32),
+        keep: bool,
+    ) -> std::io::Result<(Vec<u8>, String)> {
+        static WORKER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+        let jobs = WORKER.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("desk-previews".into())
+                .spawn(move || {
+                    for (path, media_type, fit, keep, reply) in rx {
+                        let _ = reply.send(preview(&path, &media_type, fit, keep));
+                    }
+                })
+                .map_err(|e| tracing::warn!(error = %e, "no preview thread"))
+                .ok();
+            Mutex::new(tx)
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let sent = jobs
+            .lock()
+            .map_err(|_| std::io::Error::other("preview thread gone"))?
+            .send((path, media_type, fit, keep, reply));
+        sent.map_err(|_| std::io::Error::other("preview thread gone"))?;
+        answer
+            .await
+            .map_err(|_| std::io::Error::other("preview thread gone"))?
+    }
+
+    /// The thumbnail's box in CSS pixels (`img` in ui/src/lib/conversation/AttachmentView.svelte:
+    /// `max-width: 320px; max-height: 200px`), multiplied by the screen's pixel ratio.
+    pub const BOX: (i32, i32) = (320, 200);
 
     /// The bytes to serve for the image at `path` and their media type: the file itself when it
-    /// fits in `SIDE` (or cannot be scaled: vector, animated, a format GdkPixbuf cannot read),
-    /// else a scaled copy — JPEG for a JPEG, PNG otherwise — kept beside the file when `keep`
-    /// (the file sits in its attachment's own download folder).
+    /// fits in `fit` (or cannot be scaled: vector, animated, a format GdkPixbuf cannot read),
+    /// else a copy scaled to fit — JPEG for a JPEG, PNG otherwise — kept beside the file when
+    /// `keep` (the file sits in its attachment's own download folder).
     #[cfg(target_os = "linux")]
     pub fn preview(
         path: &Path,
         media_type: &str,
+        (fit_w, fit_h): (i32, i32),
         keep: bool,
     ) -> std::io::Result<(Vec<u8>, String)> {
         use gdk_pixbuf::Pixbuf;
@@ -122,7 +181,7 @@ mod scaled {
         let Some((_, w, h)) = Pixbuf::file_info(path) else {
             return as_is();
         };
-        if w <= SIDE && h <= SIDE {
+        if w <= fit_w && h <= fit_h {
             return as_is();
         }
         let (kind, out_type) = if media_type == "image/jpeg" {
@@ -130,11 +189,11 @@ mod scaled {
         } else {
             ("png", "image/png")
         };
-        let cached = path.with_file_name(format!(".preview-{SIDE}.{kind}"));
+        let cached = path.with_file_name(format!(".preview-{fit_w}x{fit_h}.{kind}"));
         if keep && let Ok(bytes) = std::fs::read(&cached) {
             return Ok((bytes, out_type.to_owned()));
         }
-        let scaled = Pixbuf::from_file_at_scale(path, SIDE, SIDE, true)
+        let scaled = Pixbuf::from_file_at_scale(path, fit_w, fit_h, true)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let options: &[(&str, &str)] = if kind == "jpeg" {
             &[("quality", "85")]
@@ -155,6 +214,7 @@ mod scaled {
     pub fn preview(
         path: &Path,
         media_type: &str,
+        _fit: (i32, i32),
         _keep: bool,
     ) -> std::io::Result<(Vec<u8>, String)> {
         Ok((std::fs::read(path)?, media_type.to_owned()))
@@ -177,41 +237,54 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn large_images_are_served_scaled_and_small_ones_as_they_are() {
+    fn images_are_served_scaled_to_the_thumbnail_and_small_ones_as_they_are() {
         let dir = tempfile::tempdir().unwrap();
+        let size = |bytes: &[u8]| {
+            let served = dir.path().join("served");
+            std::fs::write(&served, bytes).unwrap();
+            let (_, w, h) = gdk_pixbuf::Pixbuf::file_info(&served).unwrap();
+            (w, h)
+        };
+        // A 12-megapixel photo in the 320×200 box on a 2× screen: 533×400, still JPEG.
         let photo = image(dir.path(), "фото.jpg", "jpeg", 4000, 3000);
-        let (bytes, kind) = scaled::preview(&photo, "image/jpeg", true).unwrap();
+        let (bytes, kind) = scaled::preview(&photo, "image/jpeg", (640, 400), true).unwrap();
         assert_eq!(kind, "image/jpeg");
-        let served = dir.path().join("served.jpg");
-        std::fs::write(&served, &bytes).unwrap();
-        let (_, w, h) = gdk_pixbuf::Pixbuf::file_info(&served).unwrap();
-        assert_eq!((w, h), (scaled::SIDE, 720), "fits 960, keeps 4:3");
+        assert_eq!(size(&bytes), (533, 400), "fits the box, keeps 4:3");
         // Kept beside the file, and served from there the next time.
-        let kept = dir.path().join(format!(".preview-{}.jpeg", scaled::SIDE));
+        let kept = dir.path().join(".preview-640x400.jpeg");
         assert_eq!(std::fs::read(&kept).unwrap(), bytes);
         assert_eq!(
-            scaled::preview(&photo, "image/jpeg", true).unwrap().0,
+            scaled::preview(&photo, "image/jpeg", (640, 400), true)
+                .unwrap()
+                .0,
             bytes
         );
 
-        // A tall screenshot comes back as PNG; not kept when the folder is not its own.
+        // A tall phone screenshot on a 1× screen: PNG, 90×200; not kept when the folder is not
+        // its own.
         let tall = image(dir.path(), "екран.png", "png", 1080, 2400);
-        let (bytes, kind) = scaled::preview(&tall, "image/png", false).unwrap();
+        let (bytes, kind) = scaled::preview(&tall, "image/png", scaled::BOX, false).unwrap();
         assert_eq!(kind, "image/png");
-        assert!(bytes.len() < std::fs::metadata(&tall).unwrap().len() as usize * 2);
-        assert!(
-            !dir.path()
-                .join(format!(".preview-{}.png", scaled::SIDE))
-                .exists()
-        );
+        assert_eq!(size(&bytes), (90, 200));
+        assert!(!dir.path().join(".preview-320x200.png").exists());
 
         // Small enough: the very file.
         let icon = image(dir.path(), "icon.png", "png", 128, 128);
-        let (bytes, kind) = scaled::preview(&icon, "image/png", true).unwrap();
+        let (bytes, kind) = scaled::preview(&icon, "image/png", scaled::BOX, true).unwrap();
         assert_eq!(
             (bytes, kind.as_str()),
             (std::fs::read(&icon).unwrap(), "image/png")
         );
+    }
+
+    #[test]
+    fn the_scale_comes_from_the_query_within_1_to_3() {
+        assert_eq!(scale(None), 1);
+        assert_eq!(scale(Some("scale=2")), 2);
+        assert_eq!(scale(Some("x=1&scale=3")), 3);
+        assert_eq!(scale(Some("scale=9")), 3);
+        assert_eq!(scale(Some("scale=0")), 1);
+        assert_eq!(scale(Some("scale=abc")), 1);
     }
 
     #[test]

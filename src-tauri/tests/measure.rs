@@ -259,7 +259,60 @@ async fn seed(cast: &Cast, n: usize) -> Vec<String> {
     for id in &ids {
         converse(&cast.agent, &cast.alice, id).await;
     }
+    // Dispatch offices send photos of screens and phone screenshots: every fifth opened ticket
+    // gets a 12-megapixel photo (4000×3000 JPEG) and a phone screenshot (1080×2400 PNG).
+    let photo = picture("jpeg", 4000, 3000);
+    let screen = picture("png", 1080, 2400);
+    for id in ids.iter().step_by(5) {
+        let mut files = Vec::new();
+        for (name, bytes) in [("фото-екрана.jpg", &photo), ("скріншот.png", &screen)]
+        {
+            let a: desk_domain::Attachment = cast
+                .alice
+                .upload(name, bytes.clone())
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            files.push(a.id);
+        }
+        let _: desk_domain::Message = cast
+            .alice
+            .post_json(
+                &format!("/api/v1/tickets/{id}/messages"),
+                &json!({"id": uuid::Uuid::now_v7(), "body": "Фото екрана і скріншот з телефона водія", "attachment_ids": files}),
+            )
+            .await
+            .unwrap();
+    }
     ids
+}
+
+/// A `w`×`h` picture encoded as `kind` (jpeg or png): a gradient, so it does not compress to
+/// nothing, decoded by WebKit at whatever size it is served.
+fn picture(kind: &str, w: i32, h: i32) -> Vec<u8> {
+    let p = gdk_pixbuf::Pixbuf::new(gdk_pixbuf::Colorspace::Rgb, false, 8, w, h).unwrap();
+    let stride = p.rowstride() as usize;
+    let mut bytes = vec![0u8; stride * h as usize];
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            let o = y * stride + x * 3;
+            bytes[o] = (x * 255 / w as usize) as u8;
+            bytes[o + 1] = (y * 255 / h as usize) as u8;
+            bytes[o + 2] = ((x + y) % 256) as u8;
+        }
+    }
+    let p = gdk_pixbuf::Pixbuf::from_mut_slice(
+        bytes,
+        gdk_pixbuf::Colorspace::Rgb,
+        false,
+        8,
+        w,
+        h,
+        stride as i32,
+    );
+    p.save_to_bufferv(kind, &[]).unwrap()
 }
 
 async fn converse(agent: &Session, alice: &Session, id: &str) {
@@ -440,6 +493,21 @@ async fn after_start(c: Client, ids: Vec<String>, phases: Arc<Mutex<String>>) ->
         .await;
         wait(&c, "[data-testid=ticket-view]").await;
         wait_text(&c, "[data-testid=conversation]", "журнал за останню годину").await;
+        // Its pictures, if it has any, loaded and decoded (or dropped as failed).
+        let images = "return [...document.querySelectorAll('[data-testid=attachment]')].every(a => \
+             !a.dataset.filename.match(/\\.(jpg|png)$/) || \
+             [...a.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0))";
+        for _ in 0..500 {
+            if c.execute(images, vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                == Some(true)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         click(&c, "[data-testid=nav-tickets]").await;
         wait(&c, "[data-testid=ticket-row]").await;
     }

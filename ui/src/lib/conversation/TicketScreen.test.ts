@@ -36,7 +36,7 @@ describe('ticket conversation', () => {
     r.desk.openTicket(id);
     const first = (await screen.findAllByTestId('attachment'))[0]!;
     // Only the image is asked for, by its ticket and id.
-    expect(urls.mock.calls.map(([t, a]) => [t, a.filename])).toEqual([[id, 'екран-водія-512.png']]);
+    expect(urls.mock.calls.map(([t, a, scale]) => [t, a.filename, scale])).toEqual([[id, 'екран-водія-512.png', 1]]);
     // One that cannot load (offline, not downloaded yet) goes; the file row stays.
     await fireEvent.error(within(first).getByRole('img'));
     expect(within(first).queryByTestId('attachment-preview')).toBeNull();

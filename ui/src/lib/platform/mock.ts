@@ -961,7 +961,7 @@ export class MockPlatform implements Platform {
     return true;
   }
 
-  previewUrl(_ticketId: string, _a: Attachment): string {
+  previewUrl(_ticketId: string, _a: Attachment, _scale: number): string {
     return PREVIEW_SVG;
   }
 

@@ -94,8 +94,9 @@ export interface Platform {
   /** Save dialog; false when cancelled. */
   saveAttachment(a: Attachment): Promise<boolean>;
   /** Where an `<img>` loads the preview of image attachment `a` of ticket `ticketId` from (the
-   *  app's `desk-file` scheme: the verified local copy, downloaded on first use). */
-  previewUrl(ticketId: string, a: Attachment): string;
+   *  app's `desk-file` scheme: made from the verified local copy, downloaded on first use, and
+   *  scaled to the thumbnail's box at `scale` device pixels per CSS pixel). */
+  previewUrl(ticketId: string, a: Attachment, scale: number): string;
 
   // --- the customer page
   preferences(): Promise<Preferences>;

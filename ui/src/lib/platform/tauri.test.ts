@@ -33,7 +33,7 @@ describe('TauriPlatform', () => {
 
   it('previews an image from the desk-file scheme, by ticket and attachment', () => {
     const p = new TauriPlatform();
-    expect(p.previewUrl('t1', att)).toBe('desk-file://localhost/t1%2Fa1');
+    expect(p.previewUrl('t1', att, 2)).toBe('desk-file://localhost/t1%2Fa1?scale=2');
   });
 
   it('calls each command by its snake_case name with camelCase arguments', async () => {

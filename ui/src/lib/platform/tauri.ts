@@ -140,9 +140,9 @@ export class TauriPlatform implements Platform {
   saveAttachment(attachment: Attachment): Promise<boolean> {
     return call('save_attachment', { attachment });
   }
-  previewUrl(ticketId: string, attachment: Attachment): string {
+  previewUrl(ticketId: string, attachment: Attachment, scale: number): string {
     // src-tauri/src/preview.rs serves it: desk-file://localhost/<ticket>/<attachment> on Linux.
-    return convertFileSrc(`${ticketId}/${attachment.id}`, 'desk-file');
+    return `${convertFileSrc(`${ticketId}/${attachment.id}`, 'desk-file')}?scale=${scale}`;
   }
 
   preferences(): Promise<Preferences> {
