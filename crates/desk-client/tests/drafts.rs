@@ -273,4 +273,33 @@ async fn sign_in_errors_say_what_to_do() {
     .unwrap();
     assert_eq!(ok.account().server, cast.server.base);
     ok.close().await;
+    // Five wrong passwords in a row: the server holds Bob's sign-ins for a while, and the app
+    // says so in the person's language, with how long to wait.
+    for _ in 0..5 {
+        let e = Desk::sign_in(
+            device.config.clone(),
+            &cast.server.base,
+            "bob@b.example.com",
+            "x",
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert_eq!(e.code, "invalid_credentials");
+    }
+    let held = Desk::sign_in(
+        device.config.clone(),
+        &cast.server.base,
+        "bob@b.example.com",
+        desk_testkit::PASSWORD,
+    )
+    .await
+    .err()
+    .expect("held");
+    assert_eq!(held.code, "too_many_attempts");
+    assert!(
+        held.message.contains("Спробуйте знову через 15 хв"),
+        "{}",
+        held.message
+    );
 }

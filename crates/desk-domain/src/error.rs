@@ -35,6 +35,8 @@ pub enum ErrorCode {
     UploadIncomplete,
     /// The invitation code is unknown, used or expired.
     InvalidInvitation,
+    /// Too many failed sign-ins for this account lately; try again after `Retry-After`.
+    TooManyAttempts,
     /// Something failed on the server; the request may be retried.
     Internal,
     /// The server is shutting down or overloaded; retry later.
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UploadIncomplete => "upload_incomplete",
             Self::InvalidInvitation => "invalid_invitation",
+            Self::TooManyAttempts => "too_many_attempts",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }

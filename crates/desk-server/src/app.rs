@@ -29,6 +29,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Cancelled when the server begins to stop: long-lived streams end so shutdown can finish.
     pub stopping: CancellationToken,
+    /// Failed sign-ins per account (`login_attempts` within `login_window_secs`).
+    pub logins: Arc<crate::logins::LoginGuard>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -127,6 +129,10 @@ pub async fn start_with_store(
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let state = AppState {
         clock: store.clock().clone(),
+        logins: Arc::new(crate::logins::LoginGuard::new(
+            config.login_attempts,
+            config.login_window_secs,
+        )),
         store,
         config: Arc::new(config),
         stopping: CancellationToken::new(),

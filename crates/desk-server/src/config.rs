@@ -23,6 +23,11 @@ pub struct Config {
     pub session_ttl_days: i64,
     /// How long an invitation code stays valid.
     pub invitation_ttl_days: i64,
+    /// Failed sign-ins one account may have within `login_window_secs` before further tries
+    /// are refused until the window has passed (guessing passwords stays slow).
+    pub login_attempts: u32,
+    /// The window for `login_attempts`, in seconds.
+    pub login_window_secs: u64,
     /// Seconds between heartbeats on `GET /events`.
     pub heartbeat_secs: u64,
     /// On shutdown, how long in-flight requests get to finish.
@@ -65,6 +70,8 @@ impl Default for Config {
             max_json_bytes: 1024 * 1024,
             session_ttl_days: 90,
             invitation_ttl_days: 14,
+            login_attempts: 5,
+            login_window_secs: 900,
             heartbeat_secs: 15,
             shutdown_grace_secs: 30,
             log_format: LogFormat::Text,

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use desk_domain::{ErrorBody, ErrorCode, TicketStatus};
 
@@ -19,6 +19,8 @@ pub struct ApiError {
     pub en: Text,
     /// For the log only, never sent.
     pub cause: Option<String>,
+    /// Seconds to send as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 /// Both texts of an error, carried in the response so the middleware can choose.
@@ -43,6 +45,7 @@ impl ApiError {
             uk: uk.into(),
             en: en.into(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -84,6 +87,23 @@ impl ApiError {
             "Неправильна пошта або пароль. Перевірте розкладку й Caps Lock і спробуйте ще раз.",
             "Wrong email or password. Check the keyboard layout and Caps Lock, then try again.",
         )
+    }
+
+    /// Sign-in refused for a while after too many failures: `secs` until it is allowed again.
+    pub fn too_many_attempts(secs: u64) -> Self {
+        let minutes = secs.div_ceil(60).max(1);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyAttempts,
+            format!(
+                "Забагато невдалих спроб входу. Спробуйте знову через {minutes} хв. Якщо забули пароль, зверніться до служби підтримки."
+            ),
+            format!(
+                "Too many failed sign-in attempts. Try again in {minutes} min. If you forgot the password, contact support."
+            ),
+        );
+        e.retry_after = Some(secs);
+        e
     }
 
     pub fn forbidden(uk: impl Into<Text>, en: impl Into<Text>) -> Self {
@@ -279,6 +299,10 @@ impl IntoResponse for ApiError {
             message: self.uk.to_string(),
         };
         let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res.extensions_mut().insert(LocalizedError {
             code: self.code,
             uk: self.uk,

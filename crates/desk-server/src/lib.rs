@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod logins;
 pub mod openapi;
 pub mod paging;
 pub mod routes;

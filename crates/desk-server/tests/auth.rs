@@ -82,6 +82,84 @@ async fn wrong_password_and_unknown_email_answer_the_same_401() -> anyhow::Resul
     Ok(())
 }
 
+/// Five failed sign-ins within 15 minutes hold that account's sign-ins (even with the right
+/// password) until the first of them is 15 minutes old; other accounts are not held; a success
+/// clears the count. Unknown emails are counted alike, so the answer tells nothing.
+#[tokio::test]
+async fn repeated_failed_sign_ins_hold_the_account_for_a_while() -> anyhow::Result<()> {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")?.to_utc();
+    let cast = Cast::on(desk_testkit::TestServer::start_at(start).await?).await?;
+    let clock = cast.server.clock.clone();
+    let anon = cast.server.anon();
+    let login = |email: &'static str, password: &'static str, lang: &'static str| {
+        let anon = anon.clone();
+        async move {
+            anon.request(Method::POST, "/api/v1/auth/login")
+                .header("accept-language", lang)
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+        }
+    };
+    for _ in 0..5 {
+        expect_error(
+            login("alice@a.example.com", "guess", "uk").await?,
+            401,
+            "invalid_credentials",
+        )
+        .await?;
+        clock.advance(chrono::Duration::minutes(1));
+    }
+    // 5 minutes in: held for 10 more, in the reader's language, right password or not.
+    let held = login("ALICE@a.example.com", PASSWORD, "uk").await?;
+    assert_eq!(
+        held.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("600")
+    );
+    let (_, body) = expect_error(held, 429, "too_many_attempts").await?;
+    assert!(body.message.contains("через 10 хв"), "{}", body.message);
+    let (_, body) = expect_error(
+        login("alice@a.example.com", PASSWORD, "en").await?,
+        429,
+        "too_many_attempts",
+    )
+    .await?;
+    assert!(body.message.contains("in 10 min"), "{}", body.message);
+    // Alan, of the same service, signs in as usual; and a session already open keeps working.
+    cast.server.login("alan@a.example.com", PASSWORD).await?;
+    let _: Me = cast.alice.get_json("/api/v1/me").await?;
+
+    // 15 minutes after the first failure: allowed again; a success clears the count.
+    clock.advance(chrono::Duration::minutes(10));
+    cast.server.login("alice@a.example.com", PASSWORD).await?;
+    expect_error(
+        login("alice@a.example.com", "guess", "uk").await?,
+        401,
+        "invalid_credentials",
+    )
+    .await?;
+    cast.server.login("alice@a.example.com", PASSWORD).await?;
+
+    // An email nobody has is held the same way.
+    for _ in 0..5 {
+        expect_error(
+            login("nobody@nowhere.example.com", "guess", "uk").await?,
+            401,
+            "invalid_credentials",
+        )
+        .await?;
+    }
+    expect_error(
+        login("nobody@nowhere.example.com", "guess", "uk").await?,
+        429,
+        "too_many_attempts",
+    )
+    .await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn logout_revokes_only_that_token() -> anyhow::Result<()> {
     let cast = Cast::new().await?;

@@ -20,22 +20,36 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Email and password → a bearer token.
+/// After `login_attempts` failures for one account within `login_window_secs`, its sign-ins
+/// are refused with 429 `too_many_attempts` and `Retry-After` until the window has passed.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = desk_domain::ErrorBody),
-              (status = 400, body = desk_domain::ErrorBody)))]
+              (status = 400, body = desk_domain::ErrorBody),
+              (status = 429, body = desk_domain::ErrorBody, headers(("Retry-After" = u64, description = "Seconds until this account may try again")))))]
 pub async fn login(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    if let Some(ms) = st.logins.wait_ms(&req.email, st.clock.now_ms()) {
+        let secs = (ms.max(0) as u64).div_ceil(1000).max(1);
+        tracing::info!(
+            wait_secs = secs,
+            "sign-in refused: too many failed attempts"
+        );
+        return Err(ApiError::too_many_attempts(secs));
+    }
     let creds = st.store.user_by_email(&req.email).await?;
     let (user, hash) = match creds {
         Some(c) => (Some(c.user), c.password_hash),
         None => (None, None),
     };
-    if !auth::verify_password(hash, &req.password).await {
+    // Unknown accounts are verified against nothing all the same: the answer takes as long.
+    let verified = auth::verify_password(hash, &req.password).await;
+    let Some(user) = user.filter(|_| verified) else {
+        st.logins.failed(&req.email, st.clock.now_ms());
         return Err(ApiError::invalid_credentials());
-    }
-    let user = user.ok_or_else(ApiError::invalid_credentials)?;
+    };
+    st.logins.succeeded(&req.email);
     let (token, token_hash) = auth::new_token();
     st.store
         .create_session(token_hash, user.id, st.config.session_ttl_days)

@@ -2,7 +2,7 @@
 // crates/desk-client/tests/bindings.rs. Do not edit: change the Rust types and run
 // `UPDATE_BINDINGS=1 cargo test -p desk-client --test bindings`.
 
-export type ErrorCode = "bad_request" | "validation_failed" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "unknown_topic" | "id_conflict" | "ticket_closed" | "invalid_transition" | "attachment_unavailable" | "payload_too_large" | "upload_incomplete" | "invalid_invitation" | "internal" | "unavailable";
+export type ErrorCode = "bad_request" | "validation_failed" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "unknown_topic" | "id_conflict" | "ticket_closed" | "invalid_transition" | "attachment_unavailable" | "payload_too_large" | "upload_incomplete" | "invalid_invitation" | "too_many_attempts" | "internal" | "unavailable";
 
 export type ErrorBody = { code: ErrorCode, message: string, };
 
