@@ -38,9 +38,18 @@ describe('ticket conversation', () => {
     // Only the image is asked for, by its ticket and id.
     expect(urls.mock.calls.map(([t, a, scale]) => [t, a.filename, scale])).toEqual([[id, 'екран-водія-512.png', 1]]);
     // One that cannot load (offline, not downloaded yet) goes; the file row stays.
+    r.platform.setOnline(false);
     await fireEvent.error(within(first).getByRole('img'));
     expect(within(first).queryByTestId('attachment-preview')).toBeNull();
     expect(within(first).getByTestId('attachment-open')).toBeTruthy();
+    // Back online, it is tried again, at an address of its own.
+    r.platform.setOnline(true);
+    const again = (await within(first).findByRole('img')) as HTMLImageElement;
+    expect(again.getAttribute('src')).toContain('try=1');
+    // A failure while online stays a failure: no retry loop.
+    await fireEvent.error(again);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(within(first).queryByTestId('attachment-preview')).toBeNull();
   });
 
   it('opens and saves an attachment through the platform', async () => {
