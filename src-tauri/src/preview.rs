@@ -140,7 +140,12 @@ mod scaled {
                 .name("desk-previews".into())
                 .spawn(move || {
                     for (path, media_type, fit, keep, reply) in rx {
-                        let _ = reply.send(preview(&path, &media_type, fit, keep));
+                        // A picture that trips the decoder costs its own preview, not the
+                        // thread every later preview needs.
+                        let made =
+                            std::panic::catch_unwind(|| preview(&path, &media_type, fit, keep))
+                                .unwrap_or_else(|_| Err(std::io::Error::other("decoder failed")));
+                        let _ = reply.send(made);
                     }
                 })
                 .map_err(|e| tracing::warn!(error = %e, "no preview thread"))
