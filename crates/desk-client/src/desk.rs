@@ -664,6 +664,13 @@ impl Desk {
         Ok(self.inner.local.draft(key).await?)
     }
 
+    /// The draft under `key`, about to be sent: "the draft is empty" if there is none.
+    pub(crate) async fn draft_to_send(&self, key: &str) -> Result<Draft, Error> {
+        self.draft(key)
+            .await?
+            .ok_or_else(|| Error::invalid("Чернетка порожня.", "The draft is empty."))
+    }
+
     /// Autosave: call as the user types.
     pub async fn save_draft(&self, key: &str, d: &DraftInput) -> Result<(), Error> {
         Ok(self
@@ -777,12 +784,7 @@ impl Desk {
     /// "sending", sent when the server is reachable. Answers the new ticket's id.
     pub async fn submit_ticket_draft(&self) -> Result<Uuid, Error> {
         let key = Self::new_ticket_draft_key();
-        let d = self
-            .inner
-            .local
-            .draft(key)
-            .await?
-            .ok_or_else(|| Error::invalid("Чернетка порожня.", "The draft is empty."))?;
+        let d = self.draft_to_send(key).await?;
         let topic_id = d
             .topic_id
             .clone()
@@ -835,12 +837,7 @@ impl Desk {
     /// Sends the reply draft of `ticket` (its files included). Answers the message id.
     pub async fn submit_reply_draft(&self, ticket: Uuid) -> Result<Uuid, Error> {
         let key = Self::reply_draft_key(ticket);
-        let d = self
-            .inner
-            .local
-            .draft(&key)
-            .await?
-            .ok_or_else(|| Error::invalid("Чернетка порожня.", "The draft is empty."))?;
+        let d = self.draft_to_send(&key).await?;
         Self::check_text(None, &d.body)?;
         if self.inner.cache.ticket(ticket).await?.is_none() {
             return Err(Error::not_found("Звернення", "Ticket"));

@@ -614,12 +614,7 @@ impl Desk {
             ));
         }
         let key = Self::outage_draft_key();
-        let d = self
-            .inner
-            .local
-            .draft(key)
-            .await?
-            .ok_or_else(|| Error::invalid("Чернетка порожня.", "The draft is empty."))?;
+        let d = self.draft_to_send(key).await?;
         let kind = d
             .topic_id
             .as_deref()
@@ -742,28 +737,40 @@ impl Desk {
 
     /// (Agents) an update every affected organisation reads (and is notified of).
     pub async fn post_incident_update(&self, id: Uuid, body: &str) -> Result<Incident, Error> {
-        self.staff_only()?;
-        let u = new_update(body)?;
-        let api = &self.inner.api;
-        self.incident_action(
-            "оновлення не надіслано.",
-            "the update was not sent.",
-            || api.post_incident_update(id, &u),
-        )
-        .await
+        self.send_incident_update(id, body, false).await
     }
 
     /// (Agents) resolves the incident with `body` as the resolution; every linked open report
     /// is resolved with it (customers get one notification: the incident's resolution).
     pub async fn resolve_incident(&self, id: Uuid, body: &str) -> Result<Incident, Error> {
+        self.send_incident_update(id, body, true).await
+    }
+
+    /// An update, or (`resolve`) the resolution, sent at once.
+    async fn send_incident_update(
+        &self,
+        id: Uuid,
+        body: &str,
+        resolve: bool,
+    ) -> Result<Incident, Error> {
         self.staff_only()?;
         let u = new_update(body)?;
         let api = &self.inner.api;
-        self.incident_action(
-            "збій не позначено вирішеним.",
-            "the incident was not marked resolved.",
-            || api.resolve_incident(id, &u),
-        )
+        let (uk, en) = if resolve {
+            (
+                "збій не позначено вирішеним.",
+                "the incident was not marked resolved.",
+            )
+        } else {
+            ("оновлення не надіслано.", "the update was not sent.")
+        };
+        self.incident_action(uk, en, || async {
+            if resolve {
+                api.resolve_incident(id, &u).await
+            } else {
+                api.post_incident_update(id, &u).await
+            }
+        })
         .await
     }
 

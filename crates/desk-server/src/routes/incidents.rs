@@ -204,13 +204,7 @@ pub async fn post_update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<PostIncidentUpdate>,
 ) -> Result<Json<Incident>, ApiError> {
-    staff(&auth)?;
-    let body = rules::body(&req.body)?;
-    Ok(Json(
-        st.store
-            .post_incident_update(&auth.viewer, id, req.id, body, false, None)
-            .await?,
-    ))
+    add_update(st, auth, id, req, false).await
 }
 
 /// Agents: resolves the incident; every linked open report is resolved with the same text as
@@ -225,11 +219,22 @@ pub async fn resolve(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<PostIncidentUpdate>,
 ) -> Result<Json<Incident>, ApiError> {
+    add_update(st, auth, id, req, true).await
+}
+
+/// An update, or (`resolve`) the resolution, posted by an agent.
+async fn add_update(
+    st: AppState,
+    auth: Auth,
+    id: Uuid,
+    req: PostIncidentUpdate,
+    resolve: bool,
+) -> Result<Json<Incident>, ApiError> {
     staff(&auth)?;
     let body = rules::body(&req.body)?;
     Ok(Json(
         st.store
-            .post_incident_update(&auth.viewer, id, req.id, body, true, None)
+            .post_incident_update(&auth.viewer, id, req.id, body, resolve, None)
             .await?,
     ))
 }
