@@ -89,10 +89,7 @@ async fn serve(
         .attachment_file(&attachment)
         .await
         .map_err(|_| (StatusCode::BAD_GATEWAY, "not downloaded"))?;
-    let dir_is_its_own = path
-        .parent()
-        .and_then(|d| d.file_name())
-        .is_some_and(|n| n == id.simple().to_string().as_str());
+    let dir_is_its_own = desk.is_download(&attachment, &path);
     let media_type = attachment.media_type;
     let fit = (scaled::BOX.0 * scale, scaled::BOX.1 * scale);
     let (bytes, media_type) = scaled::on_worker(path, media_type, fit, dir_is_its_own)

@@ -991,6 +991,19 @@ impl Desk {
     pub async fn attachment_file(&self, a: &Attachment) -> Result<PathBuf, Error> {
         crate::sync::attachment_file(&self.inner, a).await
     }
+
+    /// Whether `path` (from [`Desk::attachment_file`]) is the attachment's own download, in a
+    /// folder of its own where files made from it (a scaled preview) may be kept beside it, or
+    /// a copy the outbox still holds for sending, which nothing else should be written beside.
+    pub fn is_download(&self, a: &Attachment, path: &Path) -> bool {
+        path.parent()
+            == Some(
+                self.inner
+                    .downloads_dir()
+                    .join(a.id.simple().to_string())
+                    .as_path(),
+            )
+    }
 }
 
 fn dir_size(path: &Path) -> u64 {

@@ -334,6 +334,7 @@ async fn attachments_download_on_demand_verified() {
         assert_eq!(p.unwrap(), path);
     }
     assert_eq!(std::fs::read(&path).unwrap(), log);
+    assert!(desk.is_download(&a, &path));
     assert!(
         path.ends_with("журнал.log"),
         "saved under its own name: {}",

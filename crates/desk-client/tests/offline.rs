@@ -109,6 +109,10 @@ async fn offline_writes_arrive_once_in_order_with_files() {
         .unwrap()
         .expect("still shown after restart");
     assert_eq!(view.messages.len(), 2);
+    // Before it is sent, a file's bytes are the outbox's copy: nothing may be kept beside it.
+    let queued = view.messages[0].cached.message.attachments[0].clone();
+    let copy = desk.attachment_file(&queued).await.unwrap();
+    assert!(!desk.is_download(&queued, &copy), "{}", copy.display());
 
     cast.server.start_again().await.unwrap();
     desk.sync_now().await;
@@ -188,6 +192,7 @@ async fn offline_writes_arrive_once_in_order_with_files() {
     assert_eq!(cached_msgs, msgs);
     // The sender's own file is already on disk as a verified download.
     let local = desk.attachment_file(video_att).await.unwrap();
+    assert!(desk.is_download(video_att, &local), "{}", local.display());
     assert_eq!(std::fs::read(local).unwrap(), video);
     desk.close().await;
 }
