@@ -394,6 +394,30 @@ impl Cache {
             .iter()
             .filter_map(|s| Uuid::parse_str(s).ok())
             .collect();
+            // A ticket written here stood with its first message under the ticket's own id;
+            // the server gives that message an id of its own. Its copy replaces the stand-in
+            // in this transaction, so the conversation is never shown empty or twice, whether
+            // the copy came with the answer to the write or with a later pull.
+            macro_rules! stand_ins {
+                () => {
+                    "(SELECT rowid FROM messages WHERE provisional = 1 AND id = ticket_id \
+                     AND ticket_id IN (SELECT json_extract(value, '$.ticket_id') FROM json_each(?1)))"
+                };
+            }
+            sqlx::query(concat!(
+                "DELETE FROM messages_fts WHERE rowid IN ",
+                stand_ins!()
+            ))
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(concat!(
+                "DELETE FROM messages WHERE rowid IN ",
+                stand_ins!()
+            ))
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO messages (id, ticket_id, created_at, data, provisional) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.ticket_id'), \
@@ -1324,6 +1348,84 @@ mod tests {
         };
         let applied = cache.apply(&both, me.id).await.unwrap();
         assert!(applied.message_tickets.is_empty());
+        cache.close().await;
+    }
+
+    /// A ticket written here shows its first message under the ticket's id until the server's
+    /// copy, with an id of its own, is stored: the answer to the write brings the ticket, the
+    /// copy may come only with a later pull (the fetch after the answer failed). In between the
+    /// conversation shows the provisional message; after, the server's alone, found once.
+    #[tokio::test]
+    async fn the_servers_first_message_replaces_the_provisional_one_whenever_it_comes() {
+        use crate::notify::tests::{message, ticket, user};
+        use desk_domain::{Change, Role};
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, _) = Cache::open(&dir.path().join("cache.sqlite3"))
+            .await
+            .unwrap();
+        let me = user(Role::Customer);
+        let agent = user(Role::Agent);
+        let now = Utc::now();
+        let t = ticket(&me, now, TicketStatus::New, true);
+        let mut stand_in = message(&t, &me, now, false);
+        stand_in.id = t.id;
+        stand_in.body = "Диспетчерська не чує вхідних дзвінків".into();
+        let mut provisional = t.clone();
+        provisional.number = 0;
+        cache.put_provisional_ticket(&provisional).await.unwrap();
+        cache.put_provisional_message(&stand_in).await.unwrap();
+
+        // The answer to the write: the ticket, numbered, without its messages.
+        cache
+            .put(ChangeData::Ticket(t.clone()), me.id)
+            .await
+            .unwrap();
+        let shown = cache.messages(t.id).await.unwrap();
+        assert_eq!(shown.len(), 1);
+        assert!(shown[0].provisional);
+
+        // The next pull: the ticket, the server's copy of the first message, an agent's reply.
+        let mut first = stand_in.clone();
+        first.id = Uuid::now_v7();
+        let reply = message(&t, &agent, now + chrono::Duration::seconds(5), false);
+        let pulled = ChangesPage {
+            items: [
+                ChangeData::Ticket(t.clone()),
+                ChangeData::Message(first.clone()),
+                ChangeData::Message(reply.clone()),
+            ]
+            .into_iter()
+            .zip(1..)
+            .map(|(entity, seq)| Change { seq, entity })
+            .collect(),
+            next: 3,
+            has_more: false,
+        };
+        cache.apply(&pulled, me.id).await.unwrap();
+        let shown: Vec<_> = cache
+            .messages(t.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.message.id, m.provisional))
+            .collect();
+        assert_eq!(shown, vec![(first.id, false), (reply.id, false)]);
+        let hits = cache.search("вхідних", 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "found once, not also as the stand-in");
+
+        // A reply of ours keeps its own id on the server: a later page leaves it alone.
+        let mine = message(&t, &me, now + chrono::Duration::seconds(9), false);
+        cache.put_provisional_message(&mine).await.unwrap();
+        let other = message(&t, &agent, now + chrono::Duration::seconds(8), false);
+        cache.put(ChangeData::Message(other), me.id).await.unwrap();
+        assert!(
+            cache
+                .messages(t.id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.message.id == mine.id && m.provisional)
+        );
         cache.close().await;
     }
 

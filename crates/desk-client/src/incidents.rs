@@ -1024,16 +1024,12 @@ pub(crate) async fn send_report(
         ChangeData::Ticket(r.ticket),
         ChangeData::Incident(r.incident),
     ];
+    // The server's first message replaces the provisional one as it is stored (or with the
+    // next pull, when this fetch fails).
     entities.extend(crate::sync::server_conversation(inner, item.entity_id).await);
-    // In this order, a reader in between sees both copies rather than none.
     inner
         .cache
         .put_all(entities, inner.me().id)
-        .await
-        .map_err(local_err)?;
-    inner
-        .cache
-        .remove_provisional(None, Some(item.entity_id))
         .await
         .map_err(local_err)?;
     inner.emit(ClientEvent::IncidentsChanged {

@@ -256,17 +256,12 @@ async fn send(inner: &Inner, item: &OutboxItem) -> Result<(), ApiError> {
                     organization_id: None,
                 })
                 .await?;
-            // The provisional first message makes way for the server's, fetched now so the
-            // conversation never shows empty between the answer and the next pull.
+            // The server's first message, fetched now, takes the provisional one's place as it
+            // is stored; when the fetch fails, the provisional one stays until the next pull
+            // brings it, so the conversation never shows empty.
             let mut entities = vec![ChangeData::Ticket(t)];
             entities.extend(server_conversation(inner, item.entity_id).await);
-            // In this order, a reader in between sees both copies rather than none.
             inner.cache.put_all(entities, me).await.map_err(local_err)?;
-            inner
-                .cache
-                .remove_provisional(None, Some(item.entity_id))
-                .await
-                .map_err(local_err)?;
         }
         Op::AddMessage { body, internal } => {
             let m = inner
