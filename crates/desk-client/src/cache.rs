@@ -3,7 +3,7 @@
 //! is applied in one transaction with a handful of statements (`json_each` over the page), so
 //! applying costs little per row.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -398,26 +398,32 @@ impl Cache {
             // the server gives that message an id of its own. Its copy replaces the stand-in
             // in this transaction, so the conversation is never shown empty or twice, whether
             // the copy came with the answer to the write or with a later pull.
-            macro_rules! stand_ins {
-                () => {
-                    "(SELECT rowid FROM messages WHERE provisional = 1 AND id = ticket_id \
-                     AND ticket_id IN (SELECT json_extract(value, '$.ticket_id') FROM json_each(?1)))"
-                };
+            // A stand-in's id is its ticket's: looked up by primary key among the page's
+            // tickets, gathered here (reading them out of the page's JSON in SQL cost a
+            // 1000-change page 3.5 ms).
+            let their_tickets: BTreeSet<Uuid> = messages.iter().map(|m| m.ticket_id).collect();
+            let stand_ins: Vec<i64> = sqlx::query_scalar(
+                "SELECT rowid FROM messages WHERE id IN (SELECT value FROM json_each(?1)) \
+                 AND id = ticket_id AND provisional = 1",
+            )
+            .bind(serde_json::to_string(&their_tickets)?)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !stand_ins.is_empty() {
+                let rowids = serde_json::to_string(&stand_ins)?;
+                sqlx::query(
+                    "DELETE FROM messages_fts WHERE rowid IN (SELECT value FROM json_each(?1))",
+                )
+                .bind(&rowids)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM messages WHERE rowid IN (SELECT value FROM json_each(?1))",
+                )
+                .bind(&rowids)
+                .execute(&mut *tx)
+                .await?;
             }
-            sqlx::query(concat!(
-                "DELETE FROM messages_fts WHERE rowid IN ",
-                stand_ins!()
-            ))
-            .bind(json)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(concat!(
-                "DELETE FROM messages WHERE rowid IN ",
-                stand_ins!()
-            ))
-            .bind(json)
-            .execute(&mut *tx)
-            .await?;
             sqlx::query(
                 "INSERT INTO messages (id, ticket_id, created_at, data, provisional) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.ticket_id'), \
