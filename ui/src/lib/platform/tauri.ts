@@ -141,7 +141,7 @@ export class TauriPlatform implements Platform {
     return call('save_attachment', { attachment });
   }
   previewUrl(ticketId: string, attachment: Attachment, scale: number): string {
-    // src-tauri/src/preview.rs serves it: desk-file://localhost/<ticket>/<attachment> on Linux.
+    // src-tauri/src/preview/ serves it: desk-file://localhost/<ticket>/<attachment> on Linux.
     return `${convertFileSrc(`${ticketId}/${attachment.id}`, 'desk-file')}?scale=${scale}`;
   }
 

@@ -16,6 +16,9 @@ use uuid::Uuid;
 
 use crate::Shell;
 
+#[cfg(target_os = "linux")]
+mod png;
+
 pub const SCHEME: &str = "desk-file";
 /// Larger images are not previewed (the file row still opens or saves them).
 pub const PREVIEW_MAX: u64 = 20 * 1024 * 1024;
@@ -164,10 +167,19 @@ mod scaled {
     /// `max-width: 320px; max-height: 200px`), multiplied by the screen's pixel ratio.
     pub const BOX: (i32, i32) = (320, 200);
 
+    /// Pictures GdkPixbuf decodes whole before scaling them (all but JPEG; PNG only when
+    /// interlaced, as preview/png.rs scales the rest row by row) get no preview beyond this
+    /// many pixels: 64 MB decoded.
+    const WHOLE_MAX: i64 = 16_000_000;
+    /// A JPEG is decoded at as little as an eighth of its width and height: 400 megapixels
+    /// take 19 MB.
+    const JPEG_MAX: i64 = 400_000_000;
+
     /// The bytes to serve for the image at `path` and their media type: the file itself when it
     /// fits in `fit` (or cannot be scaled: vector, animated, a format GdkPixbuf cannot read),
     /// else a copy scaled to fit — JPEG for a JPEG, PNG otherwise — kept beside the file when
-    /// `keep` (the file sits in its attachment's own download folder).
+    /// `keep` (the file sits in its attachment's own download folder). A picture of more pixels
+    /// than its decoding may take (above) is an error: no preview, the file row still opens it.
     #[cfg(target_os = "linux")]
     pub fn preview(
         path: &Path,
@@ -177,16 +189,27 @@ mod scaled {
     ) -> std::io::Result<(Vec<u8>, String)> {
         use gdk_pixbuf::Pixbuf;
         let as_is = || Ok((std::fs::read(path)?, media_type.to_owned()));
-        if matches!(media_type, "image/svg+xml" | "image/gif") {
+        if media_type == "image/svg+xml" {
             return as_is();
         }
-        let Some((_, w, h)) = Pixbuf::file_info(path) else {
+        let Some((format, w, h)) = Pixbuf::file_info(path) else {
             return as_is();
         };
-        if w <= fit_w && h <= fit_h {
+        // What the file is, not what its sender called it.
+        let format = format.name().map(|n| n.to_string()).unwrap_or_default();
+        let pixels = i64::from(w) * i64::from(h);
+        let limit = match format.as_str() {
+            "jpeg" => JPEG_MAX,
+            "png" => super::png::MAX_PIXELS as i64,
+            _ => WHOLE_MAX,
+        };
+        if pixels > limit {
+            return Err(std::io::Error::other("too many pixels to preview"));
+        }
+        if format == "gif" || (w <= fit_w && h <= fit_h) {
             return as_is();
         }
-        let (kind, out_type) = if media_type == "image/jpeg" {
+        let (kind, out_type) = if format == "jpeg" {
             ("jpeg", "image/jpeg")
         } else {
             ("png", "image/png")
@@ -195,16 +218,30 @@ mod scaled {
         if keep && let Ok(bytes) = std::fs::read(&cached) {
             return Ok((bytes, out_type.to_owned()));
         }
-        let scaled = Pixbuf::from_file_at_scale(path, fit_w, fit_h, true)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let options: &[(&str, &str)] = if kind == "jpeg" {
-            &[("quality", "85")]
+        let streamed = if format == "png" {
+            super::png::scaled(path, (fit_w as u32, fit_h as u32))
+                .map_err(|e| tracing::debug!(error = %e, "PNG not scaled row by row"))
+                .ok()
+                .flatten()
         } else {
-            &[]
+            None
         };
-        let bytes = scaled
-            .save_to_bufferv(kind, options)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let bytes = match streamed {
+            Some(bytes) => bytes,
+            None if format == "jpeg" || pixels <= WHOLE_MAX => {
+                let scaled = Pixbuf::from_file_at_scale(path, fit_w, fit_h, true)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let options: &[(&str, &str)] = if kind == "jpeg" {
+                    &[("quality", "85")]
+                } else {
+                    &[]
+                };
+                scaled
+                    .save_to_bufferv(kind, options)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?
+            }
+            None => return Err(std::io::Error::other("too many pixels to decode whole")),
+        };
         if keep {
             // A preview not kept is made again next time; nothing else depends on it.
             let _ = std::fs::write(&cached, &bytes);
@@ -277,6 +314,38 @@ mod tests {
             (bytes, kind.as_str()),
             (std::fs::read(&icon).unwrap(), "image/png")
         );
+    }
+
+    /// What would take too much memory to decode gets no preview (the file row still opens
+    /// it); a PNG is scaled as a PNG whatever its sender called it, and an interlaced one,
+    /// which cannot be scaled row by row, is decoded whole when it is small enough.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pictures_too_large_to_decode_get_no_preview() {
+        let dir = tempfile::tempdir().unwrap();
+        // A PNG header claiming 20000×20000 (400 megapixels; a small file can claim that).
+        let bomb = image(dir.path(), "bomb.png", "png", 64, 64);
+        let mut bytes = std::fs::read(&bomb).unwrap();
+        bytes[16..24].copy_from_slice(&[0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20]);
+        std::fs::write(&bomb, png::tests::with_header_checksum(bytes)).unwrap();
+        assert!(scaled::preview(&bomb, "image/png", scaled::BOX, true).is_err());
+        // A BMP, decoded whole, of 5000×4000: 80 MB decoded.
+        let bmp = image(dir.path(), "scan.bmp", "bmp", 64, 64);
+        let mut bytes = std::fs::read(&bmp).unwrap();
+        bytes[18..22].copy_from_slice(&5000i32.to_le_bytes());
+        bytes[22..26].copy_from_slice(&4000i32.to_le_bytes());
+        std::fs::write(&bmp, bytes).unwrap();
+        assert!(scaled::preview(&bmp, "image/bmp", scaled::BOX, true).is_err());
+
+        // Interlaced, 1600×1200, sent as "image/jpeg": decoded whole, scaled, served as PNG.
+        let interlaced = dir.path().join("map.png");
+        std::fs::write(&interlaced, png::tests::interlaced_png((1600, 1200), 200)).unwrap();
+        let (bytes, kind) = scaled::preview(&interlaced, "image/jpeg", scaled::BOX, false).unwrap();
+        let served = dir.path().join("served.png");
+        std::fs::write(&served, &bytes).unwrap();
+        let (format, w, h) = gdk_pixbuf::Pixbuf::file_info(&served).unwrap();
+        assert_eq!((format.name().unwrap().as_str(), w, h), ("png", 267, 200));
+        assert_eq!(kind, "image/png");
     }
 
     #[test]
