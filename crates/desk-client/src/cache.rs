@@ -1304,18 +1304,30 @@ mod tests {
         cache.close().await;
     }
 
-    /// A message whose ticket came in an earlier page is reported with the cached ticket, so
-    /// the notification policy knows its number and whether an incident resolved it.
-    #[tokio::test]
-    async fn a_message_without_its_ticket_in_the_page_brings_the_cached_ticket() {
-        use crate::notify::tests::{message, ticket, user};
-        use desk_domain::{Change, Role};
+    /// A fresh cache (in a folder that lasts as long as the first value), a customer whose
+    /// cache it is, and an agent.
+    async fn customer_and_agent() -> (
+        tempfile::TempDir,
+        Cache,
+        desk_domain::User,
+        desk_domain::User,
+    ) {
+        use crate::notify::tests::user;
+        use desk_domain::Role;
         let dir = tempfile::tempdir().unwrap();
         let (cache, _) = Cache::open(&dir.path().join("cache.sqlite3"))
             .await
             .unwrap();
-        let me = user(Role::Customer);
-        let agent = user(Role::Agent);
+        (dir, cache, user(Role::Customer), user(Role::Agent))
+    }
+
+    /// A message whose ticket came in an earlier page is reported with the cached ticket, so
+    /// the notification policy knows its number and whether an incident resolved it.
+    #[tokio::test]
+    async fn a_message_without_its_ticket_in_the_page_brings_the_cached_ticket() {
+        use crate::notify::tests::{message, ticket};
+        use desk_domain::Change;
+        let (_dir, cache, me, agent) = customer_and_agent().await;
         let now = Utc::now();
         let t = ticket(&me, now, TicketStatus::InProgress, false);
         let page = |seq: i64, entity: ChangeData| ChangesPage {
@@ -1363,14 +1375,9 @@ mod tests {
     /// conversation shows the provisional message; after, the server's alone, found once.
     #[tokio::test]
     async fn the_servers_first_message_replaces_the_provisional_one_whenever_it_comes() {
-        use crate::notify::tests::{message, ticket, user};
-        use desk_domain::{Change, Role};
-        let dir = tempfile::tempdir().unwrap();
-        let (cache, _) = Cache::open(&dir.path().join("cache.sqlite3"))
-            .await
-            .unwrap();
-        let me = user(Role::Customer);
-        let agent = user(Role::Agent);
+        use crate::notify::tests::{message, ticket};
+        use desk_domain::Change;
+        let (_dir, cache, me, agent) = customer_and_agent().await;
         let now = Utc::now();
         let t = ticket(&me, now, TicketStatus::New, true);
         let mut stand_in = message(&t, &me, now, false);
