@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "topics",
+    "calendar",
     "expectation",
     "tickets",
     "ticket",

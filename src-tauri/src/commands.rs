@@ -85,6 +85,12 @@ pub async fn topics(shell: S<'_>) -> R<Vec<Topic>> {
     shell.desk().await?.topics().await
 }
 
+/// The support's working hours as this device last fetched them (works offline).
+#[tauri::command]
+pub async fn calendar(shell: S<'_>) -> R<desk_domain::BusinessCalendar> {
+    Ok(shell.desk().await?.calendar().await)
+}
+
 /// What a ticket on this topic filed now can expect (business hours; computed offline too).
 #[tauri::command]
 pub async fn expectation(shell: S<'_>, topic_id: String) -> R<desk_domain::Expectation> {

@@ -214,6 +214,7 @@ pub fn run() {
             commands::sign_in,
             commands::sign_out,
             commands::topics,
+            commands::calendar,
             commands::expectation,
             commands::tickets,
             commands::ticket,

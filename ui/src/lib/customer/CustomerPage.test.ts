@@ -71,10 +71,39 @@ describe('customer page', () => {
     await waitFor(() => expect(screen.queryByTestId('signout-dialog')).toBeNull());
   });
 
+  it('says when support answers, from the business calendar, and what to do about an outage', async () => {
+    const { platform } = await renderApp({ account: 'customer' });
+    const nextYear = new Date().getFullYear() + 1;
+    platform.businessCalendar = {
+      timezone: 'Europe/Kyiv',
+      opens: '09:00',
+      closes: '18:00',
+      working_days: [1, 2, 3, 4, 5],
+      holidays: ['2000-01-01', `${nextYear}-03-08`, `${nextYear}-01-07`],
+    };
+    await fireEvent.click(screen.getByTestId('nav-account'));
+    expect((await screen.findByTestId('support-hours-tickets')).textContent?.trim()).toBe(
+      'Звернення розглядаємо пн–пт з 09:00 до 18:00 за київським часом.',
+    );
+    expect(screen.getByTestId('support-hours-days-off').textContent).toBe('Неробочі дні: 7 січня, 8 березня.');
+    expect(screen.getByTestId('support-hours').textContent).toContain('«Повідомити про збій»');
+  });
+
+  it('says so when support never closes, without the after-hours note', async () => {
+    const { platform } = await renderApp({ account: 'customer' });
+    platform.businessCalendar = { ...platform.businessCalendar, opens: '00:00', closes: '24:00' };
+    await fireEvent.click(screen.getByTestId('nav-account'));
+    expect((await screen.findByTestId('support-hours-tickets')).textContent?.trim()).toBe(
+      'Звернення розглядаємо цілодобово, без вихідних.',
+    );
+    expect(screen.getByTestId('support-hours').textContent).not.toContain('поза робочим часом');
+  });
+
   it('offers agents their own notification kinds', async () => {
     await renderApp({ account: 'agent' });
     await fireEvent.click(screen.getByTestId('nav-account'));
     expect(await screen.findByTestId('pref-notify_urgent_ticket')).toBeTruthy();
     expect(screen.queryByTestId('pref-notify_support_replied')).toBeNull();
+    expect(screen.queryByTestId('support-hours')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { i18n } from '../i18n/i18n.svelte';
-import type { Expectation } from '../types/bindings';
-import { afterHoursNote, duration, handledWhen } from './hours';
+import type { BusinessCalendar, Expectation } from '../types/bindings';
+import { afterHoursNote, duration, handledWhen, upcomingDaysOff, workingDays, workingHours } from './hours';
 
 function expectation(patch: Partial<Expectation> = {}): Expectation {
   return {
@@ -22,6 +22,45 @@ function expectation(patch: Partial<Expectation> = {}): Expectation {
 
 describe('business hours in words', () => {
   afterEach(() => i18n.setLang('uk'));
+
+  const calendar = (patch: Partial<BusinessCalendar> = {}): BusinessCalendar => ({
+    timezone: 'Europe/Kyiv',
+    opens: '08:00',
+    closes: '20:00',
+    working_days: [1, 2, 3, 4, 5, 6, 7],
+    holidays: [],
+    ...patch,
+  });
+
+  it('names the working days in short', () => {
+    expect(workingDays([1, 2, 3, 4, 5, 6, 7])).toBe('щодня');
+    expect(workingDays([5, 1, 2, 3, 4])).toBe('пн–пт');
+    expect(workingDays([1, 3, 5])).toBe('пн, ср, пт');
+    expect(workingDays([6, 7])).toBe('сб, нд');
+    i18n.setLang('en');
+    expect(workingDays([1, 2, 3, 4, 5])).toBe('Mon–Fri');
+  });
+
+  it('says the support hours with their time zone', () => {
+    expect(workingHours(calendar())).toEqual({ span: 'щодня з 08:00 до 20:00', tz: 'за київським часом', always: false });
+    expect(workingHours(calendar({ working_days: [1, 2, 3, 4, 5], opens: '09:00', closes: '18:00', timezone: 'Europe/Warsaw' }))).toEqual({
+      span: 'пн–пт з 09:00 до 18:00',
+      tz: 'за часом Europe/Warsaw',
+      always: false,
+    });
+    const allDay = { opens: '00:00', closes: '24:00' };
+    expect(workingHours(calendar(allDay)).always).toBe(true);
+    expect(workingHours(calendar({ ...allDay, working_days: [1, 2, 3, 4, 5] }))).toMatchObject({ span: 'пн–пт цілодобово', always: false });
+    expect(workingHours(calendar({ ...allDay, holidays: ['2027-01-01'] })).always).toBe(false);
+    i18n.setLang('en');
+    expect(workingHours(calendar())).toEqual({ span: 'every day, 08:00–20:00', tz: 'Kyiv time', always: false });
+  });
+
+  it('lists the coming days off, the nearest first', () => {
+    const c = calendar({ holidays: ['2027-01-07', '2026-12-25', '2026-01-01', '2027-01-01', '2027-03-08'] });
+    expect(upcomingDaysOff(c, '2026-11-25')).toEqual(['25 грудня', '1 січня', '7 січня']);
+    expect(upcomingDaysOff(c, '2027-03-09')).toEqual([]);
+  });
 
   it('says a waited span in hours and minutes', () => {
     expect(duration(2 * 3_600_000 + 15 * 60_000)).toBe('2 год 15 хв');

@@ -7,6 +7,7 @@
 
 import type {
   Account,
+  BusinessCalendar,
   Expectation,
   Attachment,
   AnnounceInput,
@@ -137,6 +138,14 @@ export class MockPlatform implements Platform {
   fileSizes = new Map<string, number>();
   /** Business hours in the mock: `true` puts it at 23:00, specialists back at 08:00 tomorrow. */
   afterHours = false;
+  /** What `calendar()` answers: the server's default (every day 08:00–20:00, Kyiv time). */
+  businessCalendar: BusinessCalendar = {
+    timezone: 'Europe/Kyiv',
+    opens: '08:00',
+    closes: '20:00',
+    working_days: [1, 2, 3, 4, 5, 6, 7],
+    holidays: [],
+  };
   /** Agents' waited working time per ticket id; others get the time since creation. */
   waitedMs = new Map<string, number>();
 
@@ -586,6 +595,11 @@ export class MockPlatform implements Platform {
   async topics(): Promise<Topic[]> {
     this.me();
     return clone(TOPICS);
+  }
+
+  async calendar(): Promise<BusinessCalendar> {
+    this.me();
+    return clone(this.businessCalendar);
   }
 
   async expectation(topicId: string): Promise<Expectation> {

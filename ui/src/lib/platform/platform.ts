@@ -5,6 +5,7 @@
 
 import type {
   Account,
+  BusinessCalendar,
   Expectation,
   Attachment,
   AnnounceInput,
@@ -53,6 +54,8 @@ export interface Platform {
 
   // --- reads, all from the local cache
   topics(): Promise<Topic[]>;
+  /** The support's working hours as last fetched (works offline). */
+  calendar(): Promise<BusinessCalendar>;
   /** What a ticket on this topic filed now can expect (business hours; works offline). */
   expectation(topicId: string): Promise<Expectation>;
   tickets(query: TicketQuery): Promise<TicketItem[]>;

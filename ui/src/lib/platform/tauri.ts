@@ -6,6 +6,7 @@ import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
+  BusinessCalendar,
   Expectation,
   Attachment,
   AnnounceInput,
@@ -64,6 +65,9 @@ export class TauriPlatform implements Platform {
 
   topics(): Promise<Topic[]> {
     return call('topics');
+  }
+  calendar(): Promise<BusinessCalendar> {
+    return call('calendar');
   }
   expectation(topicId: string): Promise<Expectation> {
     return call('expectation', { topicId });
