@@ -20,7 +20,7 @@ use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
     KEEP_COMPOSITING, Ports, attr, click, connect, css, drop_files, guarded, shot,
-    start_dbus_monitor, start_driver, type_into, wait, wait_text, wait_until,
+    start_dbus_monitor, start_driver, type_into, wait, wait_enabled, wait_text, wait_until,
 };
 
 async fn center(c: &Client, selector: &str) -> (f64, f64) {
@@ -95,7 +95,7 @@ async fn first_run(
 
     // Create: topic → guidance, subject, text, a file dropped on the form, Save.
     click(&c, "[data-testid=nav-create]").await;
-    let topic = wait(&c, "[data-testid=create-topic]").await;
+    let topic = wait_enabled(&c, "[data-testid=create-topic]").await;
     topic.select_by_value("telephony-down").await.unwrap();
     wait_text(&c, "[data-testid=create-guidance]", "цілодобово").await;
     type_into(
@@ -225,7 +225,7 @@ async fn offline_part(c: Client, ticket_id: String) {
     .await;
 
     click(&c, "[data-testid=nav-create]").await;
-    wait(&c, "[data-testid=create-topic]")
+    wait_enabled(&c, "[data-testid=create-topic]")
         .await
         .select_by_value("tariffs")
         .await

@@ -175,6 +175,21 @@ pub async fn wait(c: &Client, selector: &str) -> fantoccini::elements::Element {
     panic!("timed out waiting for {selector}");
 }
 
+/// [`wait`] for a form control that can be used: a form's fields stay disabled until its
+/// draft is read back, which takes longer on a busy machine.
+pub async fn wait_enabled(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    for _ in 0..300 {
+        if let Ok(e) = c.find(css(selector)).await
+            && e.is_enabled().await.unwrap_or(false)
+        {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    failure_shot(c).await;
+    panic!("timed out waiting for {selector} to be enabled");
+}
+
 /// What the window showed when a wait gave up, for diagnosis.
 pub async fn failure_shot(c: &Client) {
     if as_shipped() {
@@ -231,7 +246,7 @@ where
 /// Clicks like a person would: the element is scrolled to the middle of the window first, so
 /// the status bar or a sticky footer never sits on top of it.
 pub async fn click(c: &Client, selector: &str) {
-    let e = wait(c, selector).await;
+    let e = wait_enabled(c, selector).await;
     let arg = serde_json::to_value(&e).unwrap();
     c.execute(
         "arguments[0].scrollIntoView({block: 'center'});",
@@ -246,7 +261,7 @@ pub async fn click(c: &Client, selector: &str) {
 }
 
 pub async fn type_into(c: &Client, selector: &str, text: &str) {
-    let e = wait(c, selector).await;
+    let e = wait_enabled(c, selector).await;
     e.clear().await.unwrap();
     e.send_keys(text).await.unwrap();
 }
