@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use desk_testkit::Cast;
 use fantoccini::Client;
 use harness::{
-    KEEP_COMPOSITING, Ports, attr, click, connect, css, drop_files, guarded, shot,
+    KEEP_COMPOSITING, Ports, attr, click, close_app, connect, css, drop_files, guarded, shot,
     start_dbus_monitor, start_driver, type_into, wait, wait_enabled, wait_text, wait_until,
 };
 
@@ -64,7 +64,7 @@ async fn desktop_app_end_to_end() {
     guarded(&c, &mut driver, offline_part(c.clone(), ticket_id)).await;
     cast.server.start_again().await.unwrap();
     guarded(&c, &mut driver, back_online(c.clone())).await;
-    let _ = c.close().await;
+    close_app(c, &driver).await;
 
     // Restart: draft and cache are still there, even with the server down.
     cast.server.stop().await.unwrap();

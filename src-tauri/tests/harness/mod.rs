@@ -33,20 +33,97 @@ impl Ports {
 pub struct Proc(pub Child);
 
 impl Proc {
-    /// SIGTERM, not SIGKILL: a killed tauri-driver orphans WebKitWebDriver.
+    /// SIGTERM, not SIGKILL: a killed tauri-driver orphans WebKitWebDriver. Whatever it started
+    /// and left running (an app still shutting down when its session ended) is stopped too:
+    /// left over, it would keep the app's single-instance name on the session bus, and the next
+    /// test's app would hand over to it and quit, leaving that test's WebDriver session waiting.
     pub fn terminate(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        for _ in 0..50 {
-            if let Ok(Some(_)) = self.0.try_wait() {
+        let started = descendants(self.0.id());
+        signal("-TERM", self.0.id());
+        let exited = (0..50).any(|_| {
+            let done = matches!(self.0.try_wait(), Ok(Some(_)));
+            if !done {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            done
+        });
+        if !exited {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+        let alive = |pid: &u32| Path::new(&format!("/proc/{pid}")).exists();
+        for pid in started.iter().filter(|p| alive(p)) {
+            signal("-TERM", *pid);
+        }
+        for _ in 0..30 {
+            if !started.iter().any(alive) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        for pid in started.iter().filter(|p| alive(p)) {
+            signal("-KILL", *pid);
+        }
     }
+}
+
+/// Ends the WebDriver session and waits (10 s at most) for the app it ran to exit, as the next
+/// session's app would otherwise find it still running and hand over to it (single instance).
+/// WebKitWebDriver stops the app after answering, so the app may outlive the answer briefly.
+pub async fn close_app(c: Client, driver: &Proc) {
+    let _ = c.close().await;
+    let apps = || {
+        descendants(driver.0.id())
+            .into_iter()
+            .filter(|p| {
+                std::fs::read_link(format!("/proc/{p}/exe"))
+                    .is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "desk-app"))
+            })
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..100 {
+        if apps().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the app did not exit within 10 s of its WebDriver session ending");
+}
+
+fn signal(which: &str, pid: u32) {
+    let _ = Command::new("kill")
+        .args([which, &pid.to_string()])
+        .status();
+}
+
+/// Every process below `pid`, read from /proc (parent pids).
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The command name may hold spaces and parentheses: the fields follow its last ')'.
+            let parent = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((child, parent))
+        })
+        .collect();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    found.split_off(1)
 }
 
 impl Drop for Proc {
@@ -146,14 +223,19 @@ pub async fn connect(ports: Ports, app: &str) -> Client {
         serde_json::json!({ "application": app }),
     );
     caps.insert("browserName".into(), serde_json::json!("wry"));
+    let url = format!("http://127.0.0.1:{}", ports.driver);
     for _ in 0..100 {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{}", ports.driver))
-            .await
-        {
-            Ok(c) => return c,
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        // WebKitWebDriver answers a new session once the app's web view is up: an app that
+        // never comes up must fail the test, not hang it.
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps.clone());
+        let attempt = builder.connect(&url);
+        match tokio::time::timeout(Duration::from_secs(60), attempt).await {
+            Ok(Ok(c)) => return c,
+            Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(_) => {
+                panic!("the app did not come up within 60 s of the WebDriver session request")
+            }
         }
     }
     panic!("could not open a WebDriver session");
