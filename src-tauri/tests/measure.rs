@@ -36,7 +36,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_testkit::{Cast, Session};
 use fantoccini::Client;
-use harness::{Ports, click, connect, css, failure_shot, guarded, start_driver, wait, wait_text};
+use harness::{
+    Ports, app_pid, click, close_app, connect, css, descendants, failure_shot, guarded, processes,
+    start_driver, wait, wait_text,
+};
 use serde_json::{Value, json};
 
 const PORTS: Ports = Ports {
@@ -120,8 +123,7 @@ async fn measure_desktop_app() {
     let synced = Instant::now();
     let prepared = guarded(&c, &mut driver, prepare(c.clone(), tickets)).await;
     let sync_s = synced.elapsed().as_secs_f64();
-    let _ = c.close().await;
-    wait_gone(driver_pid).await;
+    close_app(c, &driver).await;
     let cache_bytes = dir_bytes(&data);
     // DESK_MEASURE_KEEP_DATA=DIR: a copy of the app's data with the 10k tickets cached, to start
     // the app by hand on (DESK_APP_DATA_DIR=DIR DESK_TOKEN_STORE=file DESK_LOG=debug).
@@ -167,8 +169,7 @@ async fn measure_desktop_app() {
             .await;
             memory = Some((sampler.finish(), scenario));
         }
-        let _ = c.close().await;
-        wait_gone(driver_pid).await;
+        close_app(c, &driver).await;
     }
     driver.terminate();
     let (memory, scenario) = memory.unwrap();
@@ -530,67 +531,6 @@ async fn after_start(c: Client, ids: Vec<String>, phases: Arc<Mutex<String>>) ->
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-/// pid → (parent pid, command name) for every process.
-fn processes() -> HashMap<u32, (u32, String)> {
-    let mut out = HashMap::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_owned();
-        let ppid = stat[close + 2..]
-            .split(' ')
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        out.insert(pid, (ppid, comm));
-    }
-    out
-}
-
-fn descendants(all: &HashMap<u32, (u32, String)>, root: u32) -> Vec<u32> {
-    let mut out = vec![root];
-    let mut i = 0;
-    while i < out.len() {
-        let p = out[i];
-        out.extend(
-            all.iter()
-                .filter(|(_, (pp, _))| *pp == p)
-                .map(|(pid, _)| *pid),
-        );
-        i += 1;
-    }
-    out
-}
-
-/// The app's process: the `desk-app` below tauri-driver (tauri-driver → WebKitWebDriver → app).
-fn app_pid(driver_pid: u32) -> Option<u32> {
-    let all = processes();
-    descendants(&all, driver_pid)
-        .into_iter()
-        .find(|p| all.get(p).is_some_and(|(_, c)| c == "desk-app"))
-}
-
-async fn wait_gone(driver_pid: u32) {
-    for _ in 0..100 {
-        if app_pid(driver_pid).is_none() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the app did not exit after its session closed");
-}
 
 /// When the process started, ms since the Unix epoch (10 ms resolution: clock ticks).
 fn process_start_epoch_ms(pid: u32) -> f64 {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -38,7 +39,8 @@ impl Proc {
     /// left over, it would keep the app's single-instance name on the session bus, and the next
     /// test's app would hand over to it and quit, leaving that test's WebDriver session waiting.
     pub fn terminate(&mut self) {
-        let started = descendants(self.0.id());
+        let mut started = descendants(&processes(), self.0.id());
+        started.remove(0);
         signal("-TERM", self.0.id());
         let exited = (0..50).any(|_| {
             let done = matches!(self.0.try_wait(), Ok(Some(_)));
@@ -72,17 +74,8 @@ impl Proc {
 /// WebKitWebDriver stops the app after answering, so the app may outlive the answer briefly.
 pub async fn close_app(c: Client, driver: &Proc) {
     let _ = c.close().await;
-    let apps = || {
-        descendants(driver.0.id())
-            .into_iter()
-            .filter(|p| {
-                std::fs::read_link(format!("/proc/{p}/exe"))
-                    .is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "desk-app"))
-            })
-            .collect::<Vec<_>>()
-    };
     for _ in 0..100 {
-        if apps().is_empty() {
+        if app_pid(driver.0.id()).is_none() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -96,34 +89,56 @@ fn signal(which: &str, pid: u32) {
         .status();
 }
 
-/// Every process below `pid`, read from /proc (parent pids).
-fn descendants(pid: u32) -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let child: u32 = e.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-            // The command name may hold spaces and parentheses: the fields follow its last ')'.
-            let parent = stat
-                .rsplit_once(')')?
-                .1
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            Some((child, parent))
-        })
-        .collect();
-    let mut found = vec![pid];
+/// pid → (parent pid, command name) for every process.
+pub fn processes() -> HashMap<u32, (u32, String)> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_owned();
+        let ppid = stat[close + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        out.insert(pid, (ppid, comm));
+    }
+    out
+}
+
+/// `root` and every process below it.
+pub fn descendants(all: &HashMap<u32, (u32, String)>, root: u32) -> Vec<u32> {
+    let mut out = vec![root];
     let mut i = 0;
-    while i < found.len() {
-        let p = found[i];
-        found.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+    while i < out.len() {
+        let p = out[i];
+        out.extend(
+            all.iter()
+                .filter(|(_, (pp, _))| *pp == p)
+                .map(|(pid, _)| *pid),
+        );
         i += 1;
     }
-    found.split_off(1)
+    out
+}
+
+/// The app's process: the `desk-app` below tauri-driver (tauri-driver → WebKitWebDriver → app).
+pub fn app_pid(driver_pid: u32) -> Option<u32> {
+    let all = processes();
+    descendants(&all, driver_pid)
+        .into_iter()
+        .find(|p| all.get(p).is_some_and(|(_, c)| c == "desk-app"))
 }
 
 impl Drop for Proc {
@@ -247,29 +262,27 @@ pub fn css(s: &str) -> Locator<'_> {
 
 /// Waits (a hang guard, 30 s) until `selector` matches an element.
 pub async fn wait(c: &Client, selector: &str) -> fantoccini::elements::Element {
-    for _ in 0..300 {
-        if let Ok(e) = c.find(css(selector)).await {
-            return e;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    failure_shot(c).await;
-    panic!("timed out waiting for {selector}");
+    wait_for(c, selector, false).await
 }
 
 /// [`wait`] for a form control that can be used: a form's fields stay disabled until its
 /// draft is read back, which takes longer on a busy machine.
 pub async fn wait_enabled(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    wait_for(c, selector, true).await
+}
+
+async fn wait_for(c: &Client, selector: &str, enabled: bool) -> fantoccini::elements::Element {
     for _ in 0..300 {
         if let Ok(e) = c.find(css(selector)).await
-            && e.is_enabled().await.unwrap_or(false)
+            && (!enabled || e.is_enabled().await.unwrap_or(false))
         {
             return e;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     failure_shot(c).await;
-    panic!("timed out waiting for {selector} to be enabled");
+    let what = if enabled { " to be enabled" } else { "" };
+    panic!("timed out waiting for {selector}{what}");
 }
 
 /// What the window showed when a wait gave up, for diagnosis.
