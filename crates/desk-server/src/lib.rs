@@ -2,10 +2,9 @@
 //! with internal notes, attachments, delta sync and push, behind a REST API (`/api/v1`).
 
 pub mod admin;
+pub use desk_core::{calendar, clock};
 pub mod app;
 pub mod auth;
-pub mod calendar;
-pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;

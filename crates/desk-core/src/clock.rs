@@ -1,4 +1,4 @@
-//! The server's notion of "now". Production reads the system clock; tests inject a manual clock
+//! Desk's notion of "now". Production reads the system clock; tests inject a manual clock
 //! they set and advance, so business hours, paging timeouts and automatic messages can be tested
 //! at 02:00 or 23:00 without waiting. Every part of the server that needs the time asks this.
 
@@ -92,6 +92,11 @@ impl Clock {
             _ = rx.changed() => {},
         }
     }
+}
+
+/// A stored time (milliseconds since the epoch) as a timestamp.
+pub fn ts(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 #[cfg(test)]
