@@ -1,19 +1,20 @@
 //! Rows as SQLite returns them, and their conversion to the wire types.
 
-use chrono::{DateTime, Utc};
+use desk_core::clock::ts;
+use desk_core::{Error, Result};
+use desk_domain::calendar::waiting_runs;
 use desk_domain::{
     Attachment, Channel, Localized, Message, PersonRef, Role, Ticket, TicketStatus, Topic, User,
+    WaitClock,
 };
 use uuid::Uuid;
 
-use crate::error::ApiError;
-
-pub fn ts(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+pub fn role(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| Error::internal(format!("unknown role in database: {s}")))
 }
 
-fn role(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).ok_or_else(|| ApiError::internal(format!("unknown role in database: {s}")))
+pub fn status(s: &str) -> Result<TicketStatus> {
+    TicketStatus::parse(s).ok_or_else(|| Error::internal(format!("unknown status: {s}")))
 }
 
 #[derive(sqlx::FromRow)]
@@ -31,7 +32,7 @@ pub const USER_COLUMNS: &str =
     "u.id, u.email, u.name, u.role, u.organization_id, u.locale, u.password_hash";
 
 impl UserRow {
-    pub fn into_user(self) -> Result<User, ApiError> {
+    pub fn into_user(self) -> Result<User> {
         Ok(User {
             id: self.id,
             email: self.email,
@@ -137,9 +138,8 @@ pub const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.topic_id, t
     LEFT JOIN users a ON a.id = t.assignee_id";
 
 impl TicketRow {
-    pub fn into_ticket(self) -> Result<Ticket, ApiError> {
-        let status = TicketStatus::parse(&self.status)
-            .ok_or_else(|| ApiError::internal(format!("unknown status: {}", self.status)))?;
+    pub fn into_ticket(self) -> Result<Ticket> {
+        let status = status(&self.status)?;
         let assignee = match (self.assignee_id, self.assignee_name, self.assignee_role) {
             (Some(id), Some(name), Some(r)) => Some(PersonRef {
                 id,
@@ -169,12 +169,12 @@ impl TicketRow {
             last_message_at: ts(self.last_message_at),
             message_count: self.message_count,
             incident_id: self.incident_id,
-            waiting: Some(super::waiting::clock(
-                status,
-                self.wait_ms,
-                self.wait_since,
-                self.wait_running,
-            )),
+            waiting: Some(WaitClock {
+                accumulated_ms: self.wait_ms,
+                // Read with the status, so a clock can never show running on a done ticket.
+                running: self.wait_running && waiting_runs(status),
+                since: ts(self.wait_since),
+            }),
         })
     }
 }
@@ -197,7 +197,7 @@ pub const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name 
     FROM messages m JOIN users u ON u.id = m.author_id";
 
 impl MessageRow {
-    pub fn into_message(self, attachments: Vec<Attachment>) -> Result<Message, ApiError> {
+    pub fn into_message(self, attachments: Vec<Attachment>) -> Result<Message> {
         Ok(Message {
             id: self.id,
             ticket_id: self.ticket_id,
@@ -237,14 +237,6 @@ impl From<AttachmentRow> for Attachment {
             sha256: r.sha256,
         }
     }
-}
-
-/// The ticket as `v` may see it: the waiting clock is for staff only.
-pub fn for_viewer(mut t: Ticket, v: &crate::rules::Viewer) -> Ticket {
-    if !v.is_staff() {
-        t.waiting = None;
-    }
-    t
 }
 
 /// `?, ?, ?` for an `IN (...)` list of `n` values.

@@ -4,55 +4,40 @@
 //! to its savepoint and fails alone. Durable answers at the cost of one fsync per batch, not per
 //! ticket; and ticket numbers stay gap-free because numbering happens inside the serial writer.
 
+use desk_core::storage::{ChangeNote, Job, JobOutput};
+use desk_core::{Error, Result};
 use futures::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{ChangeNote, StoreResult};
-use crate::error::ApiError;
+use super::Db;
 
 /// Most jobs folded into one transaction.
 const MAX_BATCH: usize = 256;
 
 /// What a job sees: the connection inside the open transaction, and the change notes it adds
-/// (broadcast only after commit).
+/// (broadcast only after commit). It is the [`desk_core::storage::Tx`] the services' jobs get.
 pub(crate) struct WriteCtx {
     pub conn: SqliteConnection,
     pub notes: Vec<ChangeNote>,
-    pub clock: crate::clock::Clock,
-    /// The business calendar in force (after-hours notices, waiting clocks).
-    pub calendar: crate::calendar::CalendarHandle,
 }
 
-impl WriteCtx {
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-}
-
-type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type Finish = Box<dyn FnOnce(Result<()>) + Send>;
+type Queued = Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, (bool, Finish)> + Send>;
 
 #[derive(Clone)]
 pub(crate) struct Writer {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Queued>,
 }
 
 impl Writer {
     /// Starts the writer task; it ends when the last `Writer` is dropped.
-    pub fn spawn(
-        conn: SqliteConnection,
-        events: broadcast::Sender<ChangeNote>,
-        clock: crate::clock::Clock,
-        calendar: crate::calendar::CalendarHandle,
-    ) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>(4096);
+    pub fn spawn(conn: SqliteConnection, events: broadcast::Sender<ChangeNote>) -> Self {
+        let (tx, rx) = mpsc::channel::<Queued>(4096);
         tokio::spawn(run(
             WriteCtx {
                 conn,
                 notes: Vec::new(),
-                clock,
-                calendar,
             },
             rx,
             events,
@@ -60,42 +45,38 @@ impl Writer {
         Self { tx }
     }
 
-    /// Runs `f` in the next batch and answers once that batch is durable.
-    pub async fn run<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
-    {
-        let (tx, rx) = oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |ctx| {
+    /// Runs `job` in the next batch and answers once that batch is durable.
+    pub async fn run(&self, job: Job) -> Result<JobOutput> {
+        let (tx, rx) = oneshot::channel::<Result<JobOutput>>();
+        let queued: Queued = Box::new(move |ctx| {
             Box::pin(async move {
-                let res = f(ctx).await;
+                let res = job(ctx).await;
                 let ok = res.is_ok();
-                let finish: Finish = Box::new(move |commit: StoreResult<()>| {
+                let finish: Finish = Box::new(move |commit: Result<()>| {
                     let _ = tx.send(commit.and(res));
                 });
                 (ok, finish)
             })
         });
         self.tx
-            .send(job)
+            .send(queued)
             .await
-            .map_err(|_| ApiError::unavailable())?;
-        rx.await.map_err(|_| ApiError::unavailable())?
+            .map_err(|_| Error::unavailable())?;
+        rx.await.map_err(|_| Error::unavailable())?
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> StoreResult<()> {
-    sqlx::query(sql).execute(conn).await?;
+async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<()> {
+    sqlx::query(sql).execute(conn).await.db()?;
     Ok(())
 }
 
 async fn run(
     mut ctx: WriteCtx,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Queued>,
     events: broadcast::Sender<ChangeNote>,
 ) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Vec<Queued> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -129,9 +110,9 @@ async fn run(
 
 async fn run_batch(
     ctx: &mut WriteCtx,
-    batch: &mut Vec<Job>,
+    batch: &mut Vec<Queued>,
     finishes: &mut Vec<Finish>,
-) -> StoreResult<()> {
+) -> Result<()> {
     exec(&mut ctx.conn, "BEGIN IMMEDIATE").await?;
     // On an error the rest of the drain is dropped, and with it each job's answer channel:
     // those callers are told the server is unavailable, and nothing of theirs was kept.
