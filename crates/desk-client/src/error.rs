@@ -5,8 +5,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::api::ApiError;
-
 #[derive(Debug, Clone, thiserror::Error, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[error("{message}")]
 pub struct Error {
@@ -123,21 +121,17 @@ impl Error {
     pub fn invalid(uk: &str, en: &str) -> Self {
         Self::new("validation_failed", t(uk.into(), en.into()))
     }
-}
 
-impl From<ApiError> for Error {
-    fn from(e: ApiError) -> Self {
-        match e {
-            ApiError::Transport(_) => Self::offline(),
-            ApiError::Server { body, .. } => Self::new(body.code.as_str(), body.message),
-            ApiError::Decode(d) => Self::new(
-                "internal",
-                t(
-                    format!("Сервер відповів незрозуміло ({d}). Оновіть програму."),
-                    format!("The server's answer could not be read ({d}). Update the app."),
-                ),
+    /// The server's answer could not be read (`detail` says how): the app is older than the
+    /// server.
+    pub(crate) fn unreadable_answer(detail: &str) -> Self {
+        Self::new(
+            "internal",
+            t(
+                format!("Сервер відповів незрозуміло ({detail}). Оновіть програму."),
+                format!("The server's answer could not be read ({detail}). Update the app."),
             ),
-        }
+        )
     }
 }
 

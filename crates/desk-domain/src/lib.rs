@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod error;
 pub mod incident;
+pub mod notify;
 pub mod rules;
 pub mod sync;
 pub mod ticket;

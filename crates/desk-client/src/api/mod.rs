@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use desk_domain::{
-    Attachment, ChangeData, ChangesPage, CreateIncident, CreateMessage, CreateTicket, DutyAgent,
-    ErrorBody, ErrorCode, Incident, LoginResponse, Me, MergeIncident, Message, OutageReport,
+    Attachment, ChangesPage, CreateIncident, CreateMessage, CreateTicket, DutyAgent, ErrorBody,
+    ErrorCode, Incident, LoginResponse, Me, MergeIncident, Message, OutageReport,
     PostIncidentUpdate, ReportOutage, SetDuty, Ticket, Topic, UpdateIncident, UpdateTicket,
 };
 use futures::StreamExt;
@@ -16,6 +16,12 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
+
+use crate::error::Error;
+
+mod pulled;
+
+pub use pulled::{PageJson, PulledPage};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +56,16 @@ impl ApiError {
         match self {
             Self::Server { body, .. } => Some(body.code),
             _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Transport(_) => Self::offline(),
+            ApiError::Server { body, .. } => Self::new(body.code.as_str(), body.message),
+            ApiError::Decode(d) => Self::unreadable_answer(&d),
         }
     }
 }
@@ -378,87 +394,5 @@ impl Api {
 
     pub fn is_not_found(e: &ApiError) -> bool {
         matches!(e, ApiError::Server { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
-    }
-}
-
-/// A `changes` page as pulled: the page, and each stored kind's items (topics, tickets,
-/// messages) as a JSON array of the `data` the server sent, which the cache stores as they are
-/// instead of serializing the decoded items again.
-pub struct PulledPage {
-    pub page: ChangesPage,
-    pub json: crate::cache::PageJson,
-}
-
-impl PulledPage {
-    /// Decodes a `changes` answer. Each item's `data` is decoded from its own slice of the
-    /// body by its `kind` (the derived decoder of the flattened, tagged `Change` buffers every
-    /// item into an intermediate tree first, which cost as much again).
-    pub fn decode(body: &[u8]) -> Result<Self, serde_json::Error> {
-        use serde::de::Error as _;
-        use serde_json::value::RawValue;
-
-        #[derive(serde::Deserialize)]
-        struct WireChange<'a> {
-            seq: i64,
-            #[serde(borrow)]
-            kind: std::borrow::Cow<'a, str>,
-            #[serde(borrow)]
-            data: &'a RawValue,
-        }
-        #[derive(serde::Deserialize)]
-        struct WirePage<'a> {
-            #[serde(borrow)]
-            items: Vec<WireChange<'a>>,
-            next: i64,
-            has_more: bool,
-        }
-        fn push(array: &mut String, item: &RawValue) {
-            array.push(if array.is_empty() { '[' } else { ',' });
-            array.push_str(item.get());
-        }
-
-        let wire: WirePage = serde_json::from_slice(body)?;
-        let mut json = crate::cache::PageJson::default();
-        let mut items = Vec::with_capacity(wire.items.len());
-        for c in wire.items {
-            let raw = c.data.get();
-            let entity = match c.kind.as_ref() {
-                "topic" => {
-                    push(&mut json.topics, c.data);
-                    ChangeData::Topic(serde_json::from_str(raw)?)
-                }
-                "ticket" => {
-                    push(&mut json.tickets, c.data);
-                    ChangeData::Ticket(serde_json::from_str(raw)?)
-                }
-                "message" => {
-                    push(&mut json.messages, c.data);
-                    ChangeData::Message(serde_json::from_str(raw)?)
-                }
-                "incident" => ChangeData::Incident(serde_json::from_str(raw)?),
-                "page" => ChangeData::Page(serde_json::from_str(raw)?),
-                "duty" => ChangeData::Duty(serde_json::from_str(raw)?),
-                other => {
-                    return Err(serde_json::Error::unknown_variant(
-                        other,
-                        &["topic", "ticket", "message", "incident", "page", "duty"],
-                    ));
-                }
-            };
-            items.push(desk_domain::Change { seq: c.seq, entity });
-        }
-        for array in [&mut json.topics, &mut json.tickets, &mut json.messages] {
-            if !array.is_empty() {
-                array.push(']');
-            }
-        }
-        Ok(Self {
-            page: ChangesPage {
-                items,
-                next: wire.next,
-                has_more: wire.has_more,
-            },
-            json,
-        })
     }
 }
