@@ -1,7 +1,7 @@
 //! Input rules: what a subject, a message, a file name, an incident title or an organisation's
 //! name must be, with errors a person can act on. Every entry point validates through here.
 
-use desk_domain::{OutageKind, limits};
+use desk_domain::{IncidentStatus, OutageKind, limits};
 
 use crate::error::{Error, Result};
 
@@ -103,6 +103,34 @@ pub fn incident_title(raw: &str, kind: OutageKind) -> Result<String> {
     Ok(t.to_owned())
 }
 
+/// What is down, as the person chose it: an unknown kind answers a message a person can act on
+/// rather than a parser's complaint.
+pub fn outage_kind(raw: &str) -> Result<OutageKind> {
+    OutageKind::parse(raw.trim()).ok_or_else(|| {
+        Error::validation(
+            format!(
+                "Невідомо, що саме не працює («{raw}»). Оберіть: диспетчерська програма, телефонія, застосунок водія або інше."
+            ),
+            format!(
+                "Unknown outage kind “{raw}”. Choose the dispatch program, telephony, the driver app or other."
+            ),
+        )
+    })
+}
+
+/// An incident list's `status` filter: open by default, `all` for every status.
+pub fn incident_status_filter(raw: Option<&str>) -> Result<Option<IncidentStatus>> {
+    match raw.map(str::trim) {
+        None | Some("") | Some("open") => Ok(Some(IncidentStatus::Open)),
+        Some("all") => Ok(None),
+        Some(s) => IncidentStatus::parse(s).map(Some).ok_or_else(|| {
+            Error::bad_request(format!(
+                "unknown status filter `{s}` (use open, resolved, merged or all)"
+            ))
+        }),
+    }
+}
+
 /// An organisation's name, trimmed.
 pub fn organization_name(raw: &str) -> Result<String> {
     let name = raw.trim();
@@ -147,6 +175,18 @@ pub fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filenames_are_cleaned() {
+        assert_eq!(filename("../../etc/passwd").ok().as_deref(), Some("passwd"));
+        assert_eq!(
+            filename("C:\\Users\\x\\Знімок екрана.png").ok().as_deref(),
+            Some("Знімок екрана.png")
+        );
+        assert!(filename("dir/").is_err());
+        assert!(filename("..").is_err());
+        assert_eq!(filename("a\u{0}b\n.txt").ok().as_deref(), Some("ab.txt"));
+    }
 
     #[test]
     fn text_validation() {

@@ -3,22 +3,18 @@
 
 use std::path::Path;
 
+use desk_core::Core;
+use desk_core::services::NewUser;
 use desk_domain::{Organization, Role, User};
 
 use crate::auth;
-use crate::error::ApiError;
-use crate::store::{NewUser, Store};
 
-fn err(e: ApiError) -> anyhow::Error {
+fn err(e: desk_core::Error) -> anyhow::Error {
     anyhow::anyhow!("{}", e.en)
 }
 
-pub async fn add_org(
-    store: &dyn Store,
-    name: &str,
-    timezone: &str,
-) -> anyhow::Result<Organization> {
-    store.create_organization(name, timezone).await.map_err(err)
+pub async fn add_org(core: &Core, name: &str, timezone: &str) -> anyhow::Result<Organization> {
+    core.create_organization(name, timezone).await.map_err(err)
 }
 
 pub struct AddUser<'a> {
@@ -32,7 +28,7 @@ pub struct AddUser<'a> {
 }
 
 /// Creates the account; without a password, answers a one-time invitation code to give the user.
-pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User, Option<String>)> {
+pub async fn add_user(core: &Core, a: AddUser<'_>) -> anyhow::Result<(User, Option<String>)> {
     let email = a.email.trim().to_lowercase();
     let valid_email = email
         .split_once('@')
@@ -44,8 +40,7 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
     let organization_id = match (a.role, a.org) {
         (Role::Customer, None) => anyhow::bail!("customers need --org NAME (their organisation)"),
         (Role::Customer, Some(name)) => Some(
-            store
-                .organization_by_name(name)
+            core.organization_by_name(name)
                 .await
                 .map_err(err)?
                 .ok_or_else(|| {
@@ -70,7 +65,7 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
         .map(str::to_owned)
         .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
     let has_password = password_hash.is_some();
-    let user = store
+    let user = core
         .create_user(NewUser {
             email,
             name,
@@ -85,16 +80,15 @@ pub async fn add_user(store: &dyn Store, a: AddUser<'_>) -> anyhow::Result<(User
         return Ok((user, None));
     }
     let (code, hash) = auth::new_invitation_code();
-    store
-        .create_invitation(hash, user.id, a.invitation_ttl_days)
+    core.create_invitation(hash, user.id, a.invitation_ttl_days)
         .await
         .map_err(err)?;
     Ok((user, Some(code)))
 }
 
-pub async fn import_topics(store: &dyn Store, file: &Path) -> anyhow::Result<usize> {
+pub async fn import_topics(core: &Core, file: &Path) -> anyhow::Result<usize> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let defs = crate::topics::parse(&text).map_err(err)?;
-    store.import_topics(&defs).await.map_err(err)
+    let defs = desk_core::services::parse_topics(&text).map_err(err)?;
+    core.import_topics(&defs).await.map_err(err)
 }

@@ -19,13 +19,14 @@ use tracing::Level;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{LocalizedError, lang};
-use crate::store::{SqliteStore, Store};
+use desk_core::Core;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    /// The services every route calls.
+    pub core: Core,
     pub config: Arc<Config>,
-    /// "Now", as the store sees it too.
+    /// "Now", as the services see it too.
     pub clock: Clock,
     /// Cancelled when the server begins to stop: long-lived streams end so shutdown can finish.
     pub stopping: CancellationToken,
@@ -110,38 +111,34 @@ pub async fn start_with_clock(
     listener: TcpListener,
     clock: Clock,
 ) -> anyhow::Result<Running> {
-    let store = SqliteStore::open_with_clock(&config.data_dir, clock).await?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    crate::topics::seed_if_empty(store.as_ref()).await?;
-    start_with_store(config, listener, store).await
+    let core = crate::store::open(&config, clock).await?;
+    crate::topics::seed_if_empty(&core).await?;
+    start_with_core(config, listener, core).await
 }
 
-pub async fn start_with_store(
+/// Serves `core` (opened with [`crate::store::open`]) on `listener`.
+pub async fn start_with_core(
     config: Config,
     listener: TcpListener,
-    store: Arc<dyn Store>,
+    core: Core,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
-    store
-        .calendar()
-        .set(config.calendar.clone())
-        .map_err(|e| anyhow::anyhow!("invalid business calendar: {e}"))?;
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let state = AppState {
-        clock: store.clock().clone(),
+        clock: core.clock().clone(),
         logins: Arc::new(crate::logins::LoginGuard::new(
             config.login_attempts,
             config.login_window_secs,
         )),
-        store,
+        core,
         config: Arc::new(config),
         stopping: CancellationToken::new(),
     };
     let app = router(state.clone());
     let stopping = state.stopping.clone();
-    let store = state.store.clone();
+    let core = state.core.clone();
     let repager = tokio::spawn(crate::paging::run(
-        store.clone(),
+        core.clone(),
         state.config.outage_repage_secs,
         stopping.clone(),
     ));
@@ -158,7 +155,7 @@ pub async fn start_with_store(
         }
         // No page may be written after the store closes.
         let _ = repager.await;
-        store.close().await;
+        core.close().await;
         tracing::info!("stopped");
         Ok(())
     });

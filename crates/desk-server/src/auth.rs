@@ -13,8 +13,9 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
+use desk_core::{Error, Result, Viewer};
+
 use crate::error::ApiError;
-use crate::rules::Viewer;
 
 pub fn sha256(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
@@ -57,16 +58,16 @@ pub fn invitation_hash(code: &str) -> [u8; 32] {
     sha256(&norm)
 }
 
-pub fn check_password_policy(pw: &str) -> Result<(), ApiError> {
+pub fn check_password_policy(pw: &str) -> Result<()> {
     let n = pw.chars().count();
     if n < 8 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "Пароль закороткий: потрібно щонайменше 8 символів.",
             "The password is too short: at least 8 characters.",
         ));
     }
     if n > 512 {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             "Пароль задовгий: щонайбільше 512 символів.",
             "The password is too long: at most 512 characters.",
         ));
@@ -75,17 +76,17 @@ pub fn check_password_policy(pw: &str) -> Result<(), ApiError> {
 }
 
 /// Argon2id hash in PHC format; runs off the async threads.
-pub async fn hash_password(pw: &str) -> Result<String, ApiError> {
+pub async fn hash_password(pw: &str) -> Result<String> {
     let pw = pw.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(pw.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::internal(format!("argon2: {e}")))
+            .map_err(|e| Error::internal(format!("argon2: {e}")))
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(Error::internal)?
 }
 
 /// Checks `pw` against `hash`; with no hash, spends the same time and fails, so sign-in timing
@@ -138,19 +139,18 @@ pub struct Auth {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, ApiError> {
+        let token = bearer(parts).ok_or_else(Error::unauthorized)?;
         let token_hash = sha256(token);
         let user = state
-            .store
+            .core
             .session_user(token_hash)
             .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        let viewer = Viewer {
-            user_id: user.id,
-            role: user.role,
-            organization_id: user.organization_id,
-        };
+            .ok_or_else(Error::unauthorized)?;
+        let viewer = Viewer::of(&user);
         Ok(Self {
             user,
             viewer,

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Where the database (`desk.sqlite3`) and attachment files (`blobs/`) live.
     pub data_dir: PathBuf,
+    /// Which store keeps the data: `sqlite` (embedded, in `data_dir`; the default).
+    pub store: StoreKind,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Largest attachment accepted, in bytes (default 200 MiB: a phone video).
@@ -43,6 +45,13 @@ pub struct Config {
     pub calendar: desk_domain::BusinessCalendar,
 }
 
+/// The stores desk-server can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Sqlite,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -65,6 +74,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: default_data_dir(),
+            store: StoreKind::Sqlite,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_attachment_bytes: desk_domain::limits::DEFAULT_ATTACHMENT_MAX_BYTES,
             max_json_bytes: 1024 * 1024,

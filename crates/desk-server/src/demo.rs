@@ -8,9 +8,8 @@ use desk_domain::{Channel, Role, TicketStatus, UpdateTicket, User};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::rules::Viewer;
-use crate::store::{NewMessage, NewOutage, NewTicket, NewUser, Store};
+use desk_core::services::{NewMessage, NewOutage, NewTicket, NewUser};
+use desk_core::{Actor, Core, Viewer};
 
 const DEMO_JSON: &str = include_str!("../seed/demo.json");
 
@@ -101,7 +100,7 @@ struct DemoMessage {
     minutes_after_creation: i64,
 }
 
-fn err(e: ApiError) -> anyhow::Error {
+fn err(e: desk_core::Error) -> anyhow::Error {
     anyhow::anyhow!("{}", e.en)
 }
 
@@ -111,22 +110,23 @@ pub fn accounts() -> anyhow::Result<Vec<DemoUser>> {
 }
 
 fn viewer(u: &User) -> Viewer {
-    Viewer {
-        user_id: u.id,
-        role: u.role,
-        organization_id: u.organization_id,
-    }
+    Viewer::of(u)
 }
 
-/// Loads the sample data unless the store already has organisations. Answers whether it did.
-pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
-    if !store.list_organizations().await.map_err(err)?.is_empty() {
+/// Sample data is written as people write in the app.
+fn actor(u: &User) -> Actor {
+    Actor::new(Viewer::of(u), Channel::App)
+}
+
+/// Loads the sample data unless the database already has organisations. Answers whether it did.
+pub async fn seed(core: &Core, timezone: &str) -> anyhow::Result<bool> {
+    if !core.list_organizations().await.map_err(err)?.is_empty() {
         return Ok(false);
     }
     let demo: DemoFile = serde_json::from_str(DEMO_JSON)?;
     let mut orgs = HashMap::new();
     for o in &demo.organizations {
-        let org = store
+        let org = core
             .create_organization(&o.name, timezone)
             .await
             .map_err(err)?;
@@ -151,7 +151,7 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             ),
             None => None,
         };
-        let user = store
+        let user = core
             .create_user(NewUser {
                 email: u.email.clone(),
                 name: u.name.clone(),
@@ -193,14 +193,10 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
                 .find(|(p, _)| *p == a.file)
                 .map(|(_, b)| *b)
                 .ok_or_else(|| anyhow::anyhow!("demo: missing file {}", a.file))?;
-            let stored = crate::routes::attachments::store_bytes(
-                store,
-                &viewer(&requester),
-                &a.filename,
-                bytes,
-            )
-            .await
-            .map_err(err)?;
+            let stored = core
+                .store_bytes(&viewer(&requester), &a.filename, bytes)
+                .await
+                .map_err(err)?;
             attachment_ids.push(stored.id);
         }
         let mut messages = t.messages.into_iter();
@@ -208,61 +204,56 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             .next()
             .ok_or_else(|| anyhow::anyhow!("demo: ticket without messages"))?;
         let ticket_id = Uuid::now_v7();
-        store
-            .create_ticket(
-                &viewer(&requester),
-                NewTicket {
-                    id: ticket_id,
-                    topic_id: t.topic,
-                    subject: t.subject,
-                    body: first.body,
-                    attachment_ids,
-                    organization_id: org,
-                    channel: Channel::App,
-                    created_at_ms: Some(created),
-                },
-            )
-            .await
-            .map_err(err)?;
+        core.file_ticket(
+            &actor(&requester),
+            NewTicket {
+                id: ticket_id,
+                topic_id: t.topic,
+                subject: t.subject,
+                body: first.body,
+                attachment_ids,
+                organization_id: org,
+                created_at_ms: Some(created),
+            },
+        )
+        .await
+        .map_err(err)?;
         let mut last = created;
         for m in messages {
             let author = user(&m.author)?;
             let at = (created + m.minutes_after_creation * 60_000).min(now);
             last = last.max(at);
-            store
-                .add_message(
-                    &viewer(&author),
-                    NewMessage {
-                        id: Uuid::now_v7(),
-                        ticket_id,
-                        body: m.body,
-                        internal: m.internal,
-                        attachment_ids: Vec::new(),
-                        channel: Channel::App,
-                        created_at_ms: Some(at),
-                    },
-                )
-                .await
-                .map_err(err)?;
+            core.add_message(
+                &actor(&author),
+                NewMessage {
+                    id: Uuid::now_v7(),
+                    ticket_id,
+                    body: m.body,
+                    internal: m.internal,
+                    attachment_ids: Vec::new(),
+                    created_at_ms: Some(at),
+                },
+            )
+            .await
+            .map_err(err)?;
         }
         let assignee = match &t.assignee {
             Some(email) => Some(user(email)?),
             None => None,
         };
-        let actor = assignee.clone().unwrap_or_else(|| admin.clone());
+        let updater = assignee.clone().unwrap_or_else(|| admin.clone());
         let update = UpdateTicket {
             status: Some(t.status),
             assignee_id: Some(assignee.map(|a| a.id)),
         };
-        store
-            .update_ticket(
-                &viewer(&actor),
-                ticket_id,
-                &update,
-                Some((last + 60_000).min(now)),
-            )
-            .await
-            .map_err(err)?;
+        core.update_ticket(
+            &viewer(&updater),
+            ticket_id,
+            update,
+            Some((last + 60_000).min(now)),
+        )
+        .await
+        .map_err(err)?;
     }
     for i in demo.incidents {
         let reporter = user(&i.reporter)?;
@@ -271,16 +262,15 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             .ok_or_else(|| anyhow::anyhow!("demo: unknown organisation {}", i.organization))?;
         let at = now - i.reported_hours_ago * 3_600_000;
         let minutes = |m: i64| (at + m * 60_000).min(now);
-        let (report, _) = store
+        let (report, _) = core
             .report_outage(
-                &viewer(&reporter),
+                &actor(&reporter),
                 NewOutage {
                     id: Uuid::now_v7(),
                     kind: i.kind,
                     description: i.description,
                     attachment_ids: Vec::new(),
                     organization_id: org,
-                    channel: Channel::App,
                     created_at_ms: Some(at),
                     // Long over: no agent's app should ring for it.
                     page: false,
@@ -290,33 +280,30 @@ pub async fn seed(store: &dyn Store, timezone: &str) -> anyhow::Result<bool> {
             .map_err(err)?;
         let id = report.incident.id;
         let acknowledger = user(&i.acknowledged_by)?;
-        store
-            .acknowledge_incident(
-                &viewer(&acknowledger),
-                id,
-                Some(minutes(i.acknowledged_minutes_after)),
-            )
-            .await
-            .map_err(err)?;
+        core.acknowledge_incident(
+            &viewer(&acknowledger),
+            id,
+            Some(minutes(i.acknowledged_minutes_after)),
+        )
+        .await
+        .map_err(err)?;
         let updates = i.updates.into_iter().map(|u| (u, false));
         for (u, resolve) in updates.chain(std::iter::once((i.resolution, true))) {
             let author = user(&u.author)?;
-            store
-                .post_incident_update(
-                    &viewer(&author),
-                    id,
-                    Uuid::now_v7(),
-                    u.body,
-                    resolve,
-                    Some(minutes(u.minutes_after)),
-                )
-                .await
-                .map_err(err)?;
+            core.post_incident_update(
+                &viewer(&author),
+                id,
+                Uuid::now_v7(),
+                &u.body,
+                resolve,
+                Some(minutes(u.minutes_after)),
+            )
+            .await
+            .map_err(err)?;
         }
     }
     for email in &demo.on_duty {
-        store
-            .set_duty(&viewer(&user(email)?), true)
+        core.set_duty(&viewer(&user(email)?), true)
             .await
             .map_err(err)?;
     }

@@ -12,10 +12,9 @@ pub mod logins;
 pub mod openapi;
 pub mod paging;
 pub mod routes;
-pub mod rules;
 pub mod store;
 pub mod topics;
 
-pub use app::{AppState, Running, start, start_with_clock, start_with_store};
+pub use app::{AppState, Running, start, start_with_clock, start_with_core};
 pub use clock::Clock;
 pub use config::Config;

@@ -2,13 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use desk_core::Core;
 use desk_domain::Role;
+use desk_server::Clock;
 use desk_server::config::{Config, LogFormat, Overrides};
-use desk_server::store::{SqliteStore, Store};
 use desk_server::{admin, demo};
 use tracing_subscriber::EnvFilter;
 
@@ -117,17 +117,11 @@ fn init_logs(format: LogFormat, quiet: bool) {
     }
 }
 
-async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(&config.data_dir)
-        .await
-        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    store
-        .calendar()
-        .set(config.calendar.clone())
-        .map_err(|e| anyhow::anyhow!("invalid business calendar: {e}"))?;
-    desk_server::topics::seed_if_empty(store.as_ref()).await?;
-    Ok(store)
+/// The configured store with the services over it, topics seeded on a fresh one.
+async fn open(config: &Config) -> anyhow::Result<Core> {
+    let core = desk_server::store::open(config, Clock::system()).await?;
+    desk_server::topics::seed_if_empty(&core).await?;
+    Ok(core)
 }
 
 #[tokio::main]
@@ -153,8 +147,8 @@ async fn main() -> anyhow::Result<()> {
             if reset && config.data_dir.exists() {
                 std::fs::remove_dir_all(&config.data_dir)?;
             }
-            let store = open(&config).await?;
-            if demo::seed(store.as_ref(), &config.default_timezone).await? {
+            let core = open(&config).await?;
+            if demo::seed(&core, &config.default_timezone).await? {
                 tracing::info!("loaded the demo data");
             }
             let listener = tokio::net::TcpListener::bind(config.listen)
@@ -162,27 +156,27 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let addr = listener.local_addr()?;
             print_demo(addr, &config)?;
-            let running = desk_server::start_with_store(config, listener, store).await?;
+            let running = desk_server::start_with_core(config, listener, core).await?;
             run_until_signal(running).await
         }
         Command::Org(OrgCommand::Add { name, timezone }) => {
-            let store = open(&config).await?;
+            let core = open(&config).await?;
             let tz = timezone.unwrap_or_else(|| config.default_timezone.clone());
-            let org = admin::add_org(store.as_ref(), &name, &tz).await?;
+            let org = admin::add_org(&core, &name, &tz).await?;
             println!("organisation added: {} ({})", org.name, org.id);
-            store.close().await;
+            core.close().await;
             Ok(())
         }
         Command::Org(OrgCommand::List) => {
-            let store = open(&config).await?;
-            for o in store
+            let core = open(&config).await?;
+            for o in core
                 .list_organizations()
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.en))?
             {
                 println!("{}\t{}\t{}", o.id, o.timezone, o.name);
             }
-            store.close().await;
+            core.close().await;
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -193,14 +187,14 @@ async fn main() -> anyhow::Result<()> {
             password,
             locale,
         }) => {
-            let store = open(&config).await?;
+            let core = open(&config).await?;
             let role = match role {
                 RoleArg::Customer => Role::Customer,
                 RoleArg::Agent => Role::Agent,
                 RoleArg::Admin => Role::Admin,
             };
             let (user, code) = admin::add_user(
-                store.as_ref(),
+                &core,
                 admin::AddUser {
                     email: &email,
                     name: name.as_deref(),
@@ -224,20 +218,20 @@ async fn main() -> anyhow::Result<()> {
                     config.invitation_ttl_days
                 );
             }
-            store.close().await;
+            core.close().await;
             Ok(())
         }
         Command::Topics(TopicsCommand::Import { file }) => {
-            let store = open(&config).await?;
-            let n = admin::import_topics(store.as_ref(), &file).await?;
+            let core = open(&config).await?;
+            let n = admin::import_topics(&core, &file).await?;
             println!("topics imported: {n} changed");
-            store.close().await;
+            core.close().await;
             Ok(())
         }
         Command::Topics(TopicsCommand::List) => {
-            let store = open(&config).await?;
-            for t in store
-                .list_topics(true)
+            let core = open(&config).await?;
+            for t in core
+                .topics(true)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.en))?
             {
@@ -248,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
                 };
                 println!("{}\t{}\t{}\t{}", t.position, t.id, flags, t.title.uk);
             }
-            store.close().await;
+            core.close().await;
             Ok(())
         }
         Command::Openapi => {

@@ -1,14 +1,13 @@
 //! Re-paging: while an outage stays unacknowledged, every agent is paged again each
-//! `outage_repage_secs`. The state (last page, round) lives in the store, so a restart carries on
+//! `outage_repage_secs`. The state (last page, round) lives in the database, so a restart carries on
 //! where it stopped; this task only decides when to look again. It sleeps on the server's clock,
 //! so a test that moves a manual clock past the timeout gets its page at once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::store::Store;
+use desk_core::Core;
 
 /// Longest sleep between looks on the system clock (a new incident is due only after the
 /// timeout, so this only bounds how stale the plan can get).
@@ -19,11 +18,11 @@ const MANUAL_SLEEP: Duration = Duration::from_millis(500);
 const RETRY: Duration = Duration::from_secs(5);
 
 /// Runs until `stopping` is cancelled.
-pub async fn run(store: Arc<dyn Store>, repage_secs: u64, stopping: CancellationToken) {
+pub async fn run(core: Core, repage_secs: u64, stopping: CancellationToken) {
     let repage_ms = i64::try_from(repage_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
-    let clock = store.clock().clone();
+    let clock = core.clock().clone();
     loop {
-        let wait = match store.repage_due(repage_ms).await {
+        let wait = match core.repage_due(repage_ms).await {
             Ok(outcome) => {
                 if outcome.paged > 0 {
                     tracing::warn!(

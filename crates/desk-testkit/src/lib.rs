@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use desk_core::Core;
 use desk_domain::{Organization, Role, User};
 use desk_server::admin::{self, AddUser};
-use desk_server::store::Store;
 use desk_server::{Clock, Config, Running};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -121,10 +121,12 @@ impl TestServer {
         self.running.as_ref().map(|r| r.addr.port())
     }
 
-    pub fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+    /// The running server's services (desk-core over its store), for set-up the API has no
+    /// endpoint for (organisations, accounts, demo data).
+    pub fn store(&self) -> anyhow::Result<Arc<Core>> {
         self.running
             .as_ref()
-            .map(|r| r.state.store.clone())
+            .map(|r| Arc::new(r.state.core.clone()))
             .ok_or_else(|| anyhow::anyhow!("server is stopped"))
     }
 

@@ -10,6 +10,7 @@ use super::ApiJson;
 use crate::app::AppState;
 use crate::auth::{self, Auth};
 use crate::error::ApiError;
+use desk_core::Error;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,9 +37,9 @@ pub async fn login(
             wait_secs = secs,
             "sign-in refused: too many failed attempts"
         );
-        return Err(ApiError::too_many_attempts(secs));
+        return Err(Error::too_many_attempts(secs).into());
     }
-    let creds = st.store.user_by_email(&req.email).await?;
+    let creds = st.core.user_by_email(&req.email).await?;
     let (user, hash) = match creds {
         Some(c) => (Some(c.user), c.password_hash),
         None => (None, None),
@@ -47,11 +48,11 @@ pub async fn login(
     let verified = auth::verify_password(hash, &req.password).await;
     let Some(user) = user.filter(|_| verified) else {
         st.logins.failed(&req.email, st.clock.now_ms());
-        return Err(ApiError::invalid_credentials());
+        return Err(Error::invalid_credentials().into());
     };
     st.logins.succeeded(&req.email);
     let (token, token_hash) = auth::new_token();
-    st.store
+    st.core
         .create_session(token_hash, user.id, st.config.session_ttl_days)
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
@@ -62,7 +63,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = desk_domain::ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
-    st.store.revoke_session(auth.token_hash).await?;
+    st.core.revoke_session(auth.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -76,12 +77,12 @@ pub async fn accept_invitation(
     auth::check_password_policy(&req.password)?;
     let hash = auth::hash_password(&req.password).await?;
     let user = st
-        .store
+        .core
         .accept_invitation(auth::invitation_hash(&req.code), &hash)
         .await?
-        .ok_or_else(ApiError::invalid_invitation)?;
+        .ok_or_else(Error::invalid_invitation)?;
     let (token, token_hash) = auth::new_token();
-    st.store
+    st.core
         .create_session(token_hash, user.id, st.config.session_ttl_days)
         .await?;
     Ok(Json(LoginResponse { token, user }))
@@ -92,7 +93,7 @@ pub async fn accept_invitation(
     responses((status = 200, body = Me), (status = 401, body = desk_domain::ErrorBody)))]
 pub async fn me(State(st): State<AppState>, auth: Auth) -> Result<Json<Me>, ApiError> {
     let organization = match auth.user.organization_id {
-        Some(id) => st.store.organization(id).await?,
+        Some(id) => st.core.organization(id).await?,
         None => None,
     };
     Ok(Json(Me {

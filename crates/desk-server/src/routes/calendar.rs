@@ -26,7 +26,7 @@ pub async fn calendar(
     State(st): State<AppState>,
     _auth: Auth,
 ) -> Result<Json<BusinessCalendar>, ApiError> {
-    Ok(Json(st.store.calendar().get().config.clone()))
+    Ok(Json(st.core.calendar().get().config.clone()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,13 +48,13 @@ pub async fn expectation(
     ApiQuery(q): ApiQuery<ExpectationQuery>,
 ) -> Result<Json<Expectation>, ApiError> {
     let topic = st
-        .store
-        .list_topics(false)
+        .core
+        .topics(false)
         .await?
         .into_iter()
         .find(|t| t.id == q.topic_id)
-        .ok_or_else(|| ApiError::unknown_topic(&q.topic_id))?;
-    let cal = st.store.calendar().get();
+        .ok_or_else(|| desk_core::Error::unknown_topic(&q.topic_id))?;
+    let cal = st.core.calendar().get();
     Ok(Json(cal.hours.expectation(
         &topic.id,
         topic.urgent,

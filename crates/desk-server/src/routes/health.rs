@@ -26,9 +26,9 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = desk_domain::ErrorBody)))]
 pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
-    st.store.list_topics(false).await.map_err(|e| {
+    st.core.topics(false).await.map_err(|e| {
         tracing::error!(cause = ?e.cause, "health check failed");
-        ApiError::unavailable()
+        ApiError::from(desk_core::Error::unavailable())
     })?;
     Ok(Json(Health {
         status: "ok",

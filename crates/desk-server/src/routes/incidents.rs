@@ -7,9 +7,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use desk_core::services::{NewIncident, NewOutage};
+use desk_core::{Actor, validate};
 use desk_domain::{
-    Channel, CreateIncident, DutyAgent, Incident, IncidentFilter, IncidentStatus, MergeIncident,
-    OutageKind, OutageReport, PostIncidentUpdate, ReportOutage, SetDuty, UpdateIncident,
+    CreateIncident, DutyAgent, Incident, IncidentFilter, MergeIncident, OutageReport,
+    PostIncidentUpdate, ReportOutage, SetDuty, UpdateIncident,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,8 +20,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::rules;
-use crate::store::{NewIncident, NewOutage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,29 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/resolve", post(resolve))
         .route("/incidents/{id}/merge", post(merge))
         .route("/duty", get(duty).put(set_duty))
-}
-
-fn staff(auth: &Auth) -> Result<(), ApiError> {
-    if auth.viewer.is_staff() {
-        Ok(())
-    } else {
-        Err(ApiError::staff_only())
-    }
-}
-
-/// `kind` as the person chose it: an unknown one answers a message a person can act on rather
-/// than a parser's complaint.
-fn outage_kind(raw: &str) -> Result<OutageKind, ApiError> {
-    OutageKind::parse(raw.trim()).ok_or_else(|| {
-        ApiError::validation(
-            format!(
-                "Невідомо, що саме не працює («{raw}»). Оберіть: диспетчерська програма, телефонія, застосунок водія або інше."
-            ),
-            format!(
-                "Unknown outage kind “{raw}”. Choose the dispatch program, telephony, the driver app or other."
-            ),
-        )
-    })
 }
 
 /// [`ReportOutage`] with `kind` read as text, so an unknown kind gets a clear answer.
@@ -80,36 +57,15 @@ pub async fn report(
     auth: Auth,
     ApiJson(req): ApiJson<ReportBody>,
 ) -> Result<(StatusCode, Json<OutageReport>), ApiError> {
-    let kind = outage_kind(&req.kind)?;
-    let organization_id = if auth.viewer.is_staff() {
-        req.organization_id.ok_or_else(|| {
-            ApiError::validation(
-                "Вкажіть організацію, від імені якої повідомляєте про збій.",
-                "Name the organization this outage is reported for.",
-            )
-        })?
-    } else {
-        auth.viewer
-            .organization_id
-            .ok_or_else(ApiError::unauthorized)?
-    };
-    let description = rules::body(&req.description).map_err(|_| {
-        ApiError::validation(
-            "Опишіть коротко, що сталося: що не працює і з якого часу.",
-            "Describe briefly what happened: what is down and since when.",
-        )
-    })?;
-    let new = NewOutage {
+    let req = ReportOutage {
         id: req.id,
-        kind,
-        description,
-        attachment_ids: rules::attachment_ids(&req.attachment_ids)?,
-        organization_id,
-        channel: Channel::App,
-        created_at_ms: None,
-        page: true,
+        kind: validate::outage_kind(&req.kind)?,
+        description: req.description,
+        attachment_ids: req.attachment_ids,
+        organization_id: req.organization_id,
     };
-    let (report, _) = st.store.report_outage(&auth.viewer, new).await?;
+    let new = NewOutage::from_request(&auth.viewer, req)?;
+    let (report, _) = st.core.report_outage(&Actor::app(auth.viewer), new).await?;
     Ok((StatusCode::CREATED, Json(report)))
 }
 
@@ -122,16 +78,8 @@ pub async fn list(
     auth: Auth,
     ApiQuery(f): ApiQuery<IncidentFilter>,
 ) -> Result<Json<Vec<Incident>>, ApiError> {
-    let status = match f.status.as_deref().map(str::trim) {
-        None | Some("") | Some("open") => Some(IncidentStatus::Open),
-        Some("all") => None,
-        Some(s) => Some(IncidentStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "unknown status filter `{s}` (use open, resolved, merged or all)"
-            ))
-        })?),
-    };
-    Ok(Json(st.store.list_incidents(&auth.viewer, status).await?))
+    let status = validate::incident_status_filter(f.status.as_deref())?;
+    Ok(Json(st.core.incidents(&auth.viewer, status).await?))
 }
 
 /// One incident; one that does not concern the caller's organisation answers 404.
@@ -143,11 +91,7 @@ pub async fn get_one(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Incident>, ApiError> {
-    st.store
-        .incident(&auth.viewer, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("Інцидент", "Incident"))
+    Ok(Json(st.core.incident(&auth.viewer, id).await?))
 }
 
 /// Agents: announces an outage nobody reported yet (to some organisations or all); `body` is
@@ -161,7 +105,6 @@ pub async fn create(
     auth: Auth,
     ApiJson(req): ApiJson<CreateIncident>,
 ) -> Result<(StatusCode, Json<Incident>), ApiError> {
-    staff(&auth)?;
     let new = NewIncident {
         id: req.id,
         kind: req.kind,
@@ -171,7 +114,7 @@ pub async fn create(
         organization_ids: req.organization_ids,
         created_at_ms: None,
     };
-    let (incident, _) = st.store.create_incident(&auth.viewer, new).await?;
+    let (incident, _) = st.core.create_incident(&auth.viewer, new).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
@@ -185,11 +128,8 @@ pub async fn acknowledge(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Incident>, ApiError> {
-    staff(&auth)?;
     Ok(Json(
-        st.store
-            .acknowledge_incident(&auth.viewer, id, None)
-            .await?,
+        st.core.acknowledge_incident(&auth.viewer, id, None).await?,
     ))
 }
 
@@ -230,11 +170,9 @@ async fn add_update(
     req: PostIncidentUpdate,
     resolve: bool,
 ) -> Result<Json<Incident>, ApiError> {
-    staff(&auth)?;
-    let body = rules::body(&req.body)?;
     Ok(Json(
-        st.store
-            .post_incident_update(&auth.viewer, id, req.id, body, resolve, None)
+        st.core
+            .post_incident_update(&auth.viewer, id, req.id, &req.body, resolve, None)
             .await?,
     ))
 }
@@ -250,8 +188,7 @@ pub async fn update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<UpdateIncident>,
 ) -> Result<Json<Incident>, ApiError> {
-    staff(&auth)?;
-    Ok(Json(st.store.update_incident(&auth.viewer, id, req).await?))
+    Ok(Json(st.core.update_incident(&auth.viewer, id, req).await?))
 }
 
 /// Agents: moves `from`'s reports into this incident and joins the scopes; `from` becomes
@@ -266,9 +203,8 @@ pub async fn merge(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<MergeIncident>,
 ) -> Result<Json<Incident>, ApiError> {
-    staff(&auth)?;
     Ok(Json(
-        st.store.merge_incidents(&auth.viewer, id, req.from).await?,
+        st.core.merge_incidents(&auth.viewer, id, req.from).await?,
     ))
 }
 
@@ -279,8 +215,7 @@ pub async fn duty(
     State(st): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<DutyAgent>>, ApiError> {
-    staff(&auth)?;
-    Ok(Json(st.store.duty_roster().await?))
+    Ok(Json(st.core.duty_roster(&auth.viewer).await?))
 }
 
 /// Agents: goes on or off duty (the caller's own state).
@@ -292,6 +227,5 @@ pub async fn set_duty(
     auth: Auth,
     ApiJson(req): ApiJson<SetDuty>,
 ) -> Result<Json<DutyAgent>, ApiError> {
-    staff(&auth)?;
-    Ok(Json(st.store.set_duty(&auth.viewer, req.on_duty).await?))
+    Ok(Json(st.core.set_duty(&auth.viewer, req.on_duty).await?))
 }

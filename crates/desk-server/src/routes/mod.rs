@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use desk_core::Error;
 
 pub fn router(max_json_bytes: usize) -> Router<AppState> {
     let api = Router::new()
@@ -38,16 +39,11 @@ pub fn router(max_json_bytes: usize) -> Router<AppState> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::not_found("Адресу", "This address")
+    Error::not_found("Адресу", "This address").into()
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        desk_domain::ErrorCode::BadRequest,
-        "Цей метод тут не підтримується.",
-        "This method is not supported here.",
-    )
+    ApiError::method_not_allowed()
 }
 
 /// `Json<T>` whose rejections answer `{code: bad_request, message}`.
@@ -62,12 +58,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::BytesRejection(e))
                 if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
             {
-                Err(ApiError::validation(
+                Err(Error::validation(
                     "Запит завеликий. Скоротіть текст або додайте його файлом.",
                     "The request is too large. Shorten the text or attach it as a file.",
-                ))
+                )
+                .into())
             }
-            Err(e) => Err(ApiError::bad_request(e.body_text())),
+            Err(e) => Err(Error::bad_request(e.body_text()).into()),
         }
     }
 }
@@ -81,7 +78,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(e) => Err(ApiError::bad_request(query_text(&e))),
+            Err(e) => Err(Error::bad_request(query_text(&e)).into()),
         }
     }
 }
@@ -100,9 +97,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Self(v)),
             Err(PathRejection::FailedToDeserializePathParams(_)) => {
-                Err(ApiError::not_found("Запис", "Item"))
+                Err(Error::not_found("Запис", "Item").into())
             }
-            Err(e) => Err(ApiError::bad_request(e.body_text())),
+            Err(e) => Err(Error::bad_request(e.body_text()).into()),
         }
     }
 }

@@ -23,6 +23,7 @@ use super::ApiQuery;
 use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
+use desk_core::Error;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,16 +42,17 @@ pub async fn changes(
 ) -> Result<Json<ChangesPage>, ApiError> {
     let after = q.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::bad_request("`after` must be 0 or more"));
+        return Err(Error::bad_request("`after` must be 0 or more").into());
     }
     let limit = q.limit.unwrap_or(500);
     if limit == 0 || limit > limits::CHANGES_PAGE_MAX {
-        return Err(ApiError::bad_request(format!(
+        return Err(Error::bad_request(format!(
             "`limit` must be between 1 and {}",
             limits::CHANGES_PAGE_MAX
-        )));
+        ))
+        .into());
     }
-    Ok(Json(st.store.changes(&auth.viewer, after, limit).await?))
+    Ok(Json(st.core.changes(&auth.viewer, after, limit).await?))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -86,14 +88,14 @@ pub async fn events(
         .or(q.after)
         .unwrap_or(0);
     // Subscribe before reading the head, so nothing committed in between is missed.
-    let mut notes = st.store.subscribe();
-    let head = st.store.latest_seq(&auth.viewer).await?;
+    let mut notes = st.core.subscribe();
+    let head = st.core.latest_seq(&auth.viewer).await?;
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(16);
     let heartbeat = Duration::from_secs(st.config.heartbeat_secs.max(1));
     let viewer = auth.viewer;
     let token_hash = auth.token_hash;
     let stopping = st.stopping.clone();
-    let store = st.store.clone();
+    let core = st.core.clone();
     tokio::spawn(async move {
         let mut sent = last_seen;
         if head > sent {
@@ -109,7 +111,7 @@ pub async fn events(
                 _ = tx.closed() => return,
                 _ = tick.tick() => {
                     // A revoked or expired token ends the stream at the next heartbeat.
-                    match store.session_user(token_hash).await {
+                    match core.session_user(token_hash).await {
                         Ok(Some(_)) => {}
                         _ => return,
                     }
@@ -119,8 +121,8 @@ pub async fn events(
                 }
                 note = notes.recv() => match note {
                     Ok(n) => n.visible_to(&viewer).then_some(n.seq),
-                    // Too slow to read every note: ask the store for the head instead.
-                    Err(broadcast::error::RecvError::Lagged(_)) => store.latest_seq(&viewer).await.ok(),
+                    // Too slow to read every note: ask for the head instead.
+                    Err(broadcast::error::RecvError::Lagged(_)) => core.latest_seq(&viewer).await.ok(),
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
             };

@@ -4,8 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use desk_core::Actor;
+use desk_core::services::{NewMessage, NewTicket};
 use desk_domain::{
-    Channel, CreateMessage, CreateTicket, Message, Ticket, TicketFilter, TicketPage, UpdateTicket,
+    CreateMessage, CreateTicket, Message, Ticket, TicketFilter, TicketPage, UpdateTicket,
 };
 use uuid::Uuid;
 
@@ -13,8 +15,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::rules;
-use crate::store::{NewMessage, NewTicket};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +35,7 @@ pub async fn list(
     auth: Auth,
     ApiQuery(f): ApiQuery<TicketFilter>,
 ) -> Result<Json<TicketPage>, ApiError> {
-    Ok(Json(st.store.list_tickets(&auth.viewer, &f).await?))
+    Ok(Json(st.core.tickets(&auth.viewer, &f).await?))
 }
 
 /// Files a ticket; `body` becomes its first message. Idempotent by `id`: a repeat answers the
@@ -49,29 +49,8 @@ pub async fn create(
     auth: Auth,
     ApiJson(req): ApiJson<CreateTicket>,
 ) -> Result<(StatusCode, Json<Ticket>), ApiError> {
-    let organization_id = if auth.viewer.is_staff() {
-        req.organization_id.ok_or_else(|| {
-            ApiError::validation(
-                "Вкажіть організацію, від імені якої створюєте звернення.",
-                "Name the organization this ticket is filed for.",
-            )
-        })?
-    } else {
-        auth.viewer
-            .organization_id
-            .ok_or_else(ApiError::unauthorized)?
-    };
-    let new = NewTicket {
-        id: req.id,
-        topic_id: req.topic_id,
-        subject: rules::subject(&req.subject)?,
-        body: rules::body(&req.body)?,
-        attachment_ids: rules::attachment_ids(&req.attachment_ids)?,
-        organization_id,
-        channel: Channel::App,
-        created_at_ms: None,
-    };
-    let (ticket, _) = st.store.create_ticket(&auth.viewer, new).await?;
+    let new = NewTicket::from_request(&auth.viewer, req)?;
+    let (ticket, _) = st.core.file_ticket(&Actor::app(auth.viewer), new).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
@@ -84,11 +63,7 @@ pub async fn get_one(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Ticket>, ApiError> {
-    st.store
-        .ticket(&auth.viewer, id)
-        .await?
-        .map(Json)
-        .ok_or_else(ApiError::ticket_not_found)
+    Ok(Json(st.core.ticket(&auth.viewer, id).await?))
 }
 
 /// Changes status (customers: resolve or reopen) and assignee (agents).
@@ -103,7 +78,7 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateTicket>,
 ) -> Result<Json<Ticket>, ApiError> {
     Ok(Json(
-        st.store.update_ticket(&auth.viewer, id, &req, None).await?,
+        st.core.update_ticket(&auth.viewer, id, req, None).await?,
     ))
 }
 
@@ -116,11 +91,7 @@ pub async fn list_messages(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<Message>>, ApiError> {
-    st.store
-        .messages(&auth.viewer, id)
-        .await?
-        .map(Json)
-        .ok_or_else(ApiError::ticket_not_found)
+    Ok(Json(st.core.messages(&auth.viewer, id).await?))
 }
 
 /// Adds a reply (or, for agents, an internal note). Idempotent by `id`. A customer's reply to a
@@ -135,15 +106,7 @@ pub async fn create_message(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<CreateMessage>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let new = NewMessage {
-        id: req.id,
-        ticket_id: id,
-        body: rules::body(&req.body)?,
-        internal: req.internal,
-        attachment_ids: rules::attachment_ids(&req.attachment_ids)?,
-        channel: Channel::App,
-        created_at_ms: None,
-    };
-    let (message, _) = st.store.add_message(&auth.viewer, new).await?;
+    let new = NewMessage::from_request(id, req)?;
+    let (message, _) = st.core.add_message(&Actor::app(auth.viewer), new).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -17,5 +17,5 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/topics", tag = "topics", security(("bearer" = [])),
     responses((status = 200, body = Vec<Topic>), (status = 401, body = desk_domain::ErrorBody)))]
 pub async fn list(State(st): State<AppState>, _auth: Auth) -> Result<Json<Vec<Topic>>, ApiError> {
-    Ok(Json(st.store.list_topics(false).await?))
+    Ok(Json(st.core.topics(false).await?))
 }

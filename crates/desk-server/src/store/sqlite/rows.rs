@@ -2,7 +2,6 @@
 
 use desk_core::clock::ts;
 use desk_core::{Error, Result};
-use desk_domain::calendar::waiting_runs;
 use desk_domain::{
     Attachment, Channel, Localized, Message, PersonRef, Role, Ticket, TicketStatus, Topic, User,
     WaitClock,
@@ -171,8 +170,7 @@ impl TicketRow {
             incident_id: self.incident_id,
             waiting: Some(WaitClock {
                 accumulated_ms: self.wait_ms,
-                // Read with the status, so a clock can never show running on a done ticket.
-                running: self.wait_running && waiting_runs(status),
+                running: self.wait_running,
                 since: ts(self.wait_since),
             }),
         })
