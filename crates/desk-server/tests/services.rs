@@ -2,6 +2,9 @@
 //! directory, on a manual clock: the rules every entry point (the routes, the Telegram bridge
 //! to come) shares. Working hours are the default 08:00–20:00 Kyiv, every day.
 
+// The set-up helpers below run inside tests: a failed expectation there is a failed test.
+#![allow(clippy::expect_used)]
+
 use chrono::{DateTime, Duration, Utc};
 use desk_core::services::{NewMessage, NewOutage, NewTicket, NewUser};
 use desk_core::{Actor, Core, Created, Viewer};
