@@ -45,16 +45,19 @@ impl Core {
         Ok(org)
     }
 
+    #[instrument(skip_all, err)]
     pub async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
         self.storage
             .organization_by_name(&validate::fold(name.trim()))
             .await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn organization(&self, id: Uuid) -> Result<Option<Organization>> {
         self.storage.organization(id).await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn list_organizations(&self) -> Result<Vec<Organization>> {
         self.storage.organizations().await
     }
@@ -86,6 +89,7 @@ impl Core {
         Ok(user)
     }
 
+    #[instrument(skip_all, err)]
     pub async fn user_by_email(&self, email: &str) -> Result<Option<Credentials>> {
         self.storage
             .user_by_email(&email.trim().to_lowercase())
@@ -105,6 +109,7 @@ impl Core {
         .await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn create_session(
         &self,
         token_hash: [u8; 32],
@@ -121,18 +126,21 @@ impl Core {
         .await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn session_user(&self, token_hash: [u8; 32]) -> Result<Option<User>> {
         self.storage
             .session_user(token_hash, self.clock.now_ms())
             .await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn revoke_session(&self, token_hash: [u8; 32]) -> Result<()> {
         let now = self.clock.now_ms();
         self.write(move |tx| Box::pin(async move { tx.revoke_session(token_hash, now).await }))
             .await
     }
 
+    #[instrument(skip_all, err)]
     pub async fn create_invitation(
         &self,
         code_hash: [u8; 32],

@@ -102,6 +102,7 @@ impl Core {
     }
 
     /// Stores a small file already in memory (demo data, imports) exactly as an upload would.
+    #[instrument(skip_all, err)]
     pub async fn store_bytes(
         &self,
         v: &Viewer,

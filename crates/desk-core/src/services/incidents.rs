@@ -197,6 +197,7 @@ impl Core {
     }
 
     /// Every agent with their duty state, on duty first.
+    #[instrument(skip_all, err)]
     pub async fn duty_roster(&self, v: &Viewer) -> Result<Vec<DutyAgent>> {
         v.require_staff()?;
         self.storage.duty_roster().await

@@ -89,6 +89,7 @@ impl Core {
     }
 
     /// The newest seq `v` may see.
+    #[instrument(skip_all, err)]
     pub async fn latest_seq(&self, v: &Viewer) -> Result<i64> {
         self.storage.latest_seq(visibility::log_scope(v)).await
     }

@@ -112,6 +112,7 @@ impl Core {
     }
 
     /// The topics offered for new tickets, in order (`include_retired`: the old ones too).
+    #[instrument(skip_all, err)]
     pub async fn topics(&self, include_retired: bool) -> Result<Vec<Topic>> {
         self.storage.topics(include_retired).await
     }

@@ -94,26 +94,32 @@ impl Storage for SqliteStore {
         self.writer.run(job).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn organization(&self, id: Uuid) -> Result<Option<Organization>> {
         accounts::organization(&mut *self.conn().await?, id).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn organization_by_name(&self, name_fold: &str) -> Result<Option<Organization>> {
         accounts::organization_by_name(&mut *self.conn().await?, name_fold).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn organizations(&self) -> Result<Vec<Organization>> {
         accounts::organizations(&mut *self.conn().await?).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn user_by_email(&self, email: &str) -> Result<Option<Credentials>> {
         accounts::user_by_email(&mut *self.conn().await?, email).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn session_user(&self, token_hash: [u8; 32], now_ms: i64) -> Result<Option<User>> {
         accounts::session_user(&mut *self.conn().await?, token_hash, now_ms).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn topics(&self, include_retired: bool) -> Result<Vec<Topic>> {
         accounts::topics(&mut *self.conn().await?, include_retired).await
     }
@@ -128,6 +134,7 @@ impl Storage for SqliteStore {
         tickets::list(&mut *self.conn().await?, q).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn ticket_organization(&self, id: Uuid) -> Result<Option<Uuid>> {
         tickets::organization_of(&mut *self.conn().await?, id).await
     }
@@ -137,10 +144,12 @@ impl Storage for SqliteStore {
         tickets::messages(&mut *self.conn().await?, ticket_id, include_internal).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn attachment(&self, id: Uuid) -> Result<Option<AttachmentAccess>> {
         tickets::attachment(&mut *self.conn().await?, id).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn incident_ids(
         &self,
         organization: Option<Uuid>,
@@ -155,10 +164,12 @@ impl Storage for SqliteStore {
         incidents::records(&mut *self.conn().await?, ids).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn duty_roster(&self) -> Result<Vec<DutyAgent>> {
         incidents::duty_roster(&mut *self.conn().await?).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn oldest_unanswered_page(&self) -> Result<Option<i64>> {
         incidents::oldest_unanswered_page(&mut *self.conn().await?).await
     }
@@ -173,6 +184,7 @@ impl Storage for SqliteStore {
         sync::snapshot(&self.read, after, scope, limit).await
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn latest_seq(&self, scope: LogScope) -> Result<i64> {
         sync::latest_seq(&mut *self.conn().await?, scope).await
     }
