@@ -2,6 +2,7 @@
 //! after every pull that touches their tickets, and taken out again when discarded.
 
 use chrono::{DateTime, Utc};
+use desk_domain::rules::{self, outage_title};
 use desk_domain::{
     Attachment, ChangeData, Channel, Localized, Message, OutageKind, PersonRef, Ticket,
     TicketStatus, Topic,
@@ -11,7 +12,6 @@ use uuid::Uuid;
 use super::{Inner, ts};
 use crate::error::Error;
 use crate::local::{LocalFile, Op, OutboxItem};
-use crate::notify::outage_title;
 
 /// Shows a queued write in the cache (idempotent).
 pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Error> {
@@ -58,6 +58,20 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
                 at,
             );
             inner.cache.put_provisional_message(&m).await?;
+            // A reply reopens a resolved ticket or answers support's question, as the server
+            // will do; a reply it refuses (closed ticket) changes nothing here and fails when sent.
+            if let Some(mut cached) = inner.cache.ticket(item.ticket_id).await?
+                && let Ok(status) = rules::status_after_message(
+                    inner.me().role,
+                    cached.ticket.status,
+                    cached.ticket.assignee.is_some(),
+                    *internal,
+                )
+                && status != cached.ticket.status
+            {
+                set_status(&mut cached.ticket, status, at);
+                inner.cache.put_provisional_ticket(&cached.ticket).await?;
+            }
         }
         Op::ReportOutage { kind, description } => {
             project_report(inner, item, *kind, description, at).await?;
@@ -66,15 +80,11 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
             let Some(mut cached) = inner.cache.ticket(item.ticket_id).await? else {
                 return Ok(());
             };
-            if let Some(status) = update.status {
-                cached.ticket.resolved_at = match status {
-                    TicketStatus::Resolved | TicketStatus::Closed => {
-                        cached.ticket.resolved_at.or(Some(at))
-                    }
-                    _ => None,
-                };
-                cached.ticket.status = status;
-            }
+            // The server assigns first, then applies the status rule with the new assignee.
+            let has_assignee = match update.assignee_id {
+                Some(assignee) => assignee.is_some(),
+                None => cached.ticket.assignee.is_some(),
+            };
             if let Some(assignee) = update.assignee_id {
                 cached.ticket.assignee = match assignee {
                     Some(id) if id == inner.me().id => Some(me_as_person(inner)),
@@ -82,10 +92,28 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
                     None => None,
                 };
             }
+            // What the server will answer (a customer's reopen goes back to the assignee); a
+            // change it refuses shows nothing here and fails when sent.
+            if let Some(requested) = update.status
+                && let Ok(status) = rules::status_change(
+                    inner.me().role,
+                    cached.ticket.status,
+                    requested,
+                    has_assignee,
+                )
+            {
+                set_status(&mut cached.ticket, status, at);
+            }
             inner.cache.put_provisional_ticket(&cached.ticket).await?;
         }
     }
     Ok(())
+}
+
+/// Moves a ticket to `status` with the `resolved_at` the rules give it.
+fn set_status(t: &mut Ticket, status: TicketStatus, at: DateTime<Utc>) {
+    t.resolved_at = rules::resolved_at_after(status, t.resolved_at, at);
+    t.status = status;
 }
 
 /// The server's messages of a ticket just created, to stand in for its provisional first
