@@ -3,6 +3,9 @@
 //! notifications, file dialogs, drag-and-drop, tray with the unread count, single instance,
 //! remembered window size and position.
 
+/// The command list (`with_commands!`), shared with build.rs and the UI's generated names.
+#[macro_use]
+mod command_list;
 mod commands;
 mod keyring;
 mod notify;
@@ -148,6 +151,13 @@ fn data_dir(app: &AppHandle) -> std::path::PathBuf {
         .unwrap_or_else(|_| std::path::PathBuf::from("desk-data"))
 }
 
+/// `generate_handler!` over every command in command_list.rs.
+macro_rules! handler {
+    ($($command:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$command),*]
+    };
+}
+
 pub fn run() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -209,52 +219,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::resume,
-            commands::sign_in,
-            commands::sign_out,
-            commands::topics,
-            commands::calendar,
-            commands::expectation,
-            commands::tickets,
-            commands::ticket,
-            commands::search,
-            commands::organizations,
-            commands::outbox,
-            commands::sync_state,
-            commands::unread_count,
-            commands::draft,
-            commands::save_draft,
-            commands::attach_files,
-            commands::attach_bytes,
-            commands::remove_draft_file,
-            commands::discard_draft,
-            commands::pick_files,
-            commands::submit_ticket_draft,
-            commands::submit_reply_draft,
-            commands::set_status,
-            commands::assign,
-            commands::retry,
-            commands::discard,
-            commands::sync_now,
-            commands::open_attachment,
-            commands::save_attachment,
-            commands::preferences,
-            commands::set_preferences,
-            commands::storage_info,
-            commands::known_outage,
-            commands::submit_outage_draft,
-            commands::incidents,
-            commands::incident,
-            commands::acknowledge_incident,
-            commands::post_incident_update,
-            commands::resolve_incident,
-            commands::update_incident,
-            commands::merge_incidents,
-            commands::announce_incident,
-            commands::duty_roster,
-            commands::set_on_duty,
-        ])
+        .invoke_handler(with_commands!(handler))
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),

@@ -36,7 +36,7 @@ pub mod token;
 /// outage screens show, at the paths they had when they lived in one module.
 pub mod incidents {
     pub use crate::desk::{AnnounceInput, IncidentView, KnownOutage, PageItem};
-    pub use crate::notify::{IncidentChange, OutageChanges, PageChange, outage_title};
+    pub use crate::notify::{IncidentChange, OutageChanges, PageChange};
 }
 
 pub use cache::{CachedMessage, CachedTicket, SearchHit, TicketQuery};

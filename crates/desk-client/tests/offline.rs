@@ -1,5 +1,6 @@
 //! Writes made while the server is down survive a client restart and arrive exactly once, in
-//! order, with intact files; afterwards the cache matches the server.
+//! order, with intact files; afterwards the cache matches the server. Until they are sent, the
+//! tickets show the status the server's rules will give them.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -7,7 +8,7 @@ mod common;
 
 use common::{Device, idle, topics_cached, until};
 use desk_client::{NewTicketInput, ReplyInput, TicketQuery};
-use desk_domain::{Message, Ticket, TicketPage};
+use desk_domain::{Message, Ticket, TicketPage, TicketStatus};
 use desk_testkit::Cast;
 use sha2::{Digest, Sha256};
 
@@ -194,5 +195,108 @@ async fn offline_writes_arrive_once_in_order_with_files() {
     let local = desk.attachment_file(video_att).await.unwrap();
     assert!(desk.is_download(video_att, &local), "{}", local.display());
     assert_eq!(std::fs::read(local).unwrap(), video);
+    desk.close().await;
+}
+
+/// Until a write reaches the server, its ticket shows what `desk_domain::rules` (the server's
+/// rules) will make of it: a customer's reply reopens a resolved ticket to its assignee and
+/// answers support's question; a customer's reopen goes back to the assignee too. Once sent,
+/// the server agrees.
+#[tokio::test]
+async fn queued_writes_show_the_status_the_server_will_give() {
+    let mut cast = Cast::new().await.unwrap();
+    let base = cast.server.base.clone();
+    let device = Device::new();
+    let desk = device.sign_in(&base, "alice@a.example.com").await;
+    let agent = cast.agent.user().id;
+    let mut ids = Vec::new();
+    for (subject, support) in [
+        (
+            "Вирішене, відповім",
+            serde_json::json!({"assignee_id": agent, "status": "resolved"}),
+        ),
+        (
+            "Питання до мене",
+            serde_json::json!({"status": "waiting_for_customer"}),
+        ),
+        (
+            "Вирішене, відкрию",
+            serde_json::json!({"assignee_id": agent, "status": "resolved"}),
+        ),
+    ] {
+        let t = cast
+            .alice
+            .create_ticket("other", subject, "Опис")
+            .await
+            .unwrap();
+        cast.agent
+            .patch(&format!("/api/v1/tickets/{}", t.id), &support)
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        ids.push(t.id);
+    }
+    let [replied, answered, reopened] = ids[..] else {
+        unreachable!()
+    };
+    let status = |id| {
+        let d = desk.clone();
+        async move {
+            d.ticket(id).await.unwrap().map(|v| {
+                (
+                    v.item.cached.ticket.status,
+                    v.item.cached.ticket.resolved_at.is_some(),
+                )
+            })
+        }
+    };
+    until("the cache has what support did", || async {
+        status(replied).await == Some((TicketStatus::Resolved, true))
+            && status(answered).await == Some((TicketStatus::WaitingForCustomer, false))
+            && status(reopened).await == Some((TicketStatus::Resolved, true))
+    })
+    .await;
+
+    cast.server.stop().await.unwrap();
+    for (id, body) in [(replied, "Знову не працює"), (answered, "Ось відповідь")]
+    {
+        let reply = ReplyInput {
+            body: body.into(),
+            ..ReplyInput::default()
+        };
+        desk.reply(id, reply).await.unwrap();
+    }
+    desk.set_status(reopened, TicketStatus::New).await.unwrap();
+    let want = [
+        (replied, TicketStatus::InProgress),
+        (answered, TicketStatus::InProgress),
+        (reopened, TicketStatus::InProgress),
+    ];
+    for (id, s) in want {
+        assert_eq!(status(id).await, Some((s, false)), "shown while queued");
+    }
+
+    cast.server.start_again().await.unwrap();
+    desk.sync_now().await;
+    idle(&desk).await;
+    for (id, s) in want {
+        let server: Ticket = cast
+            .alice
+            .get_json(&format!("/api/v1/tickets/{id}"))
+            .await
+            .unwrap();
+        assert_eq!((server.status, server.resolved_at.is_some()), (s, false));
+        until("the cache holds the server's copy", || {
+            let (d, server) = (desk.clone(), server.clone());
+            async move {
+                d.ticket(id)
+                    .await
+                    .unwrap()
+                    .is_some_and(|v| !v.item.cached.provisional && v.item.cached.ticket == server)
+            }
+        })
+        .await;
+    }
     desk.close().await;
 }

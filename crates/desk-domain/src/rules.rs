@@ -3,7 +3,7 @@
 //! so the server's services, the client's optimistic projections and the UI's test answers
 //! (generated from here) cannot drift apart. Tested table-style.
 
-use crate::{OutageKind, Role, TicketStatus};
+use crate::{ErrorCode, OutageKind, Role, TicketStatus};
 
 /// Why a status change or a reply is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,16 @@ pub enum StatusRefusal {
         from: TicketStatus,
         to: TicketStatus,
     },
+}
+
+impl StatusRefusal {
+    /// The code the server answers the refusal with.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Self::Closed => ErrorCode::TicketClosed,
+            Self::NotAllowed { .. } => ErrorCode::InvalidTransition,
+        }
+    }
 }
 
 /// The status a ticket takes when `actor` asks for `requested` while it is `current`.

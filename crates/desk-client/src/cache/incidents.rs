@@ -49,6 +49,25 @@ fn ids_json<I: IntoIterator<Item = Uuid>>(ids: I) -> anyhow::Result<String> {
     Ok(serde_json::to_string(&ids.into_iter().collect::<Vec<_>>())?)
 }
 
+/// Which of the cached tickets `ids` (a JSON array) `me` filed.
+async fn filed_by(
+    conn: &mut SqliteConnection,
+    ids: &str,
+    me: Uuid,
+) -> anyhow::Result<HashSet<Uuid>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT id FROM tickets WHERE id IN (SELECT value FROM json_each(?1)) \
+         AND json_extract(data, '$.requester.id') = ?2",
+    )
+    .bind(ids)
+    .bind(me.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .filter_map(|s| Uuid::parse_str(s).ok())
+    .collect())
+}
+
 /// Applies a page's incidents, pages and duty rows inside the page's transaction (after its
 /// tickets, so a report's requester is known), answering what changed.
 pub(crate) async fn apply<'t>(
@@ -99,17 +118,7 @@ pub(crate) async fn apply<'t>(
         .execute(&mut *conn)
         .await?;
         let all_tickets = ids_json(incidents.iter().flat_map(|i| i.ticket_ids.iter().copied()))?;
-        let mine: HashSet<Uuid> = sqlx::query_scalar::<_, String>(
-            "SELECT id FROM tickets WHERE id IN (SELECT value FROM json_each(?1)) \
-             AND json_extract(data, '$.requester.id') = ?2",
-        )
-        .bind(&all_tickets)
-        .bind(me.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .filter_map(|s| Uuid::parse_str(s).ok())
-        .collect();
+        let mine = filed_by(conn, &all_tickets, me).await?;
         for i in incidents {
             let b = before.remove(&i.id);
             if b.as_ref().is_some_and(|b| b.updated_at > i.updated_at) {
@@ -163,17 +172,7 @@ pub(crate) async fn apply<'t>(
         .iter()
         .filter_map(|s| Uuid::parse_str(s).ok())
         .collect();
-        let mine: HashSet<Uuid> = sqlx::query_scalar::<_, String>(
-            "SELECT id FROM tickets WHERE id IN (SELECT value FROM json_each(?1)) \
-             AND json_extract(data, '$.requester.id') = ?2",
-        )
-        .bind(ids_json(pages.iter().map(|p| p.ticket_id))?)
-        .bind(me.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .filter_map(|s| Uuid::parse_str(s).ok())
-        .collect();
+        let mine = filed_by(conn, &ids_json(pages.iter().map(|p| p.ticket_id))?, me).await?;
         for p in pages {
             out.pages.push(PageChange {
                 page: p.clone(),

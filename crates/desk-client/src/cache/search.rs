@@ -50,23 +50,21 @@ impl Cache {
             }
         }
         let query = parts.join(" AND ");
-        let messages: Vec<(String, String)> = sqlx::query_as(
+        let messages = candidates(
+            &mut conn,
             "SELECT m.ticket_id, json_extract(m.data, '$.body') FROM \
                (SELECT rowid AS r FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
              JOIN messages m ON m.rowid = f.r",
+            &query,
         )
-        .bind(&query)
-        .bind(CANDIDATES)
-        .fetch_all(&mut *conn)
         .await?;
-        let subjects: Vec<(String, String)> = sqlx::query_as(
+        let subjects = candidates(
+            &mut conn,
             "SELECT t.id, t.subject FROM \
                (SELECT rowid AS r FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
              JOIN tickets t ON t.rowid = f.r",
+            &query,
         )
-        .bind(&query)
-        .bind(CANDIDATES)
-        .fetch_all(&mut *conn)
         .await?;
 
         // Best source per ticket, best first.
@@ -114,6 +112,20 @@ impl Cache {
         }
         Ok(hits)
     }
+}
+
+/// The newest matches of `query` in one index (`sql` binds it and the limit), as `(ticket id,
+/// text)`.
+async fn candidates(
+    conn: &mut sqlx::SqliteConnection,
+    sql: &'static str,
+    query: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(sql)
+        .bind(query)
+        .bind(CANDIDATES)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// The part of `text` around the first word starting with one of `words` (lowercased), that

@@ -7,11 +7,11 @@ use desk_domain::{DutyAgent, Incident, IncidentStatus, OutageKind, Page, limits}
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::writes::{TEXT_TOO_LONG, check_file_count, check_length};
 use super::{Desk, DraftInput};
 use crate::cache::CachedTicket;
 use crate::error::Error;
 use crate::local::{Op, OutboxState};
-use crate::sync::ClientEvent;
 
 /// What the report form shows before filing: support already knows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -172,36 +172,24 @@ impl Desk {
             .as_deref()
             .and_then(OutageKind::parse)
             .ok_or_else(|| Error::invalid("Оберіть, що саме не працює.", "Choose what is down."))?;
-        let description = d.body.trim().to_owned();
-        if description.is_empty() {
-            return Err(Error::invalid(
+        check_length(
+            &d.body,
+            limits::BODY_MAX_CHARS,
+            (
                 "Коротко опишіть, що сталося.",
                 "Describe briefly what happened.",
-            ));
-        }
-        if description.chars().count() > limits::BODY_MAX_CHARS {
-            return Err(Error::invalid(
-                "Текст задовгий: до 20 000 символів.",
-                "The text is too long: at most 20,000 characters.",
-            ));
-        }
-        if d.files.len() > limits::ATTACHMENTS_PER_MESSAGE {
-            return Err(Error::invalid(
-                "Забагато файлів: до 20.",
-                "Too many files: at most 20.",
-            ));
-        }
+            ),
+            TEXT_TOO_LONG,
+        )?;
+        check_file_count(d.files.len())?;
         let id = Uuid::now_v7();
-        let op = Op::ReportOutage { kind, description };
+        let op = Op::ReportOutage {
+            kind,
+            description: d.body.trim().to_owned(),
+        };
         let item = self.inner.local.enqueue(id, id, &op, Some(key)).await?;
         crate::sync::project(&self.inner, &item).await?;
-        crate::sync::refresh_counts(&self.inner).await;
-        self.inner.emit(ClientEvent::ModelsChanged {
-            tickets: vec![id],
-            topics: false,
-            outbox: true,
-        });
-        self.inner.wake.notify_one();
+        self.after_write(id).await?;
         Ok(id)
     }
 

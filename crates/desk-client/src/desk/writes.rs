@@ -30,7 +30,8 @@ impl Desk {
         )
     }
 
-    async fn after_write(&self, ticket: Uuid) -> Result<(), Error> {
+    /// Tells the shell and the engine about a write just queued.
+    pub(super) async fn after_write(&self, ticket: Uuid) -> Result<(), Error> {
         crate::sync::refresh_counts(&self.inner).await;
         self.inner.emit(ClientEvent::ModelsChanged {
             tickets: vec![ticket],
@@ -57,12 +58,7 @@ impl Desk {
                 )
             })?;
         Self::check_text(Some(&d.subject), &d.body)?;
-        if d.files.len() > limits::ATTACHMENTS_PER_MESSAGE {
-            return Err(Error::invalid(
-                "Забагато файлів: до 20.",
-                "Too many files: at most 20.",
-            ));
-        }
+        check_file_count(d.files.len())?;
         let id = Uuid::now_v7();
         let op = Op::CreateTicket {
             topic_id,
@@ -241,6 +237,17 @@ impl Desk {
         crate::sync::unproject(&self.inner, &item).await?;
         self.after_write(item.ticket_id).await
     }
+}
+
+/// Refuses more files than one ticket or message may carry.
+pub(crate) fn check_file_count(n: usize) -> Result<(), Error> {
+    if n > limits::ATTACHMENTS_PER_MESSAGE {
+        return Err(Error::invalid(
+            "Забагато файлів: до 20.",
+            "Too many files: at most 20.",
+        ));
+    }
+    Ok(())
 }
 
 /// The message for a text over `limits::BODY_MAX_CHARS` (Ukrainian, English).

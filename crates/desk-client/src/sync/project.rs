@@ -2,15 +2,16 @@
 //! after every pull that touches their tickets, and taken out again when discarded.
 
 use chrono::{DateTime, Utc};
+use desk_domain::rules::{self, outage_title};
 use desk_domain::{
-    Attachment, ChangeData, Channel, Message, OutageKind, PersonRef, Ticket, TicketStatus, Topic,
+    Attachment, ChangeData, Channel, Localized, Message, OutageKind, PersonRef, Ticket,
+    TicketStatus, Topic,
 };
 use uuid::Uuid;
 
 use super::{Inner, ts};
 use crate::error::Error;
 use crate::local::{LocalFile, Op, OutboxItem};
-use crate::notify::outage_title;
 
 /// Shows a queued write in the cache (idempotent).
 pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Error> {
@@ -31,21 +32,7 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
                 .iter()
                 .find(|t| &t.id == topic_id)
                 .cloned()
-                .unwrap_or_else(|| desk_domain::Topic {
-                    id: topic_id.clone(),
-                    title: desk_domain::Localized {
-                        uk: topic_id.clone(),
-                        en: topic_id.clone(),
-                    },
-                    guidance: desk_domain::Localized {
-                        uk: String::new(),
-                        en: String::new(),
-                    },
-                    urgent: false,
-                    position: 0,
-                    active: true,
-                    updated_at: at,
-                });
+                .unwrap_or_else(|| stand_in_topic(topic_id, topic_id, topic_id, false, at));
             let t = provisional_ticket(inner, item.entity_id, &topic, subject, at);
             inner.cache.put_provisional_ticket(&t).await?;
             // The first message stands under the ticket's id until the server's copy arrives.
@@ -71,6 +58,20 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
                 at,
             );
             inner.cache.put_provisional_message(&m).await?;
+            // A reply reopens a resolved ticket or answers support's question, as the server
+            // will do; a reply it refuses (closed ticket) changes nothing here and fails when sent.
+            if let Some(mut cached) = inner.cache.ticket(item.ticket_id).await?
+                && let Ok(status) = rules::status_after_message(
+                    inner.me().role,
+                    cached.ticket.status,
+                    cached.ticket.assignee.is_some(),
+                    *internal,
+                )
+                && status != cached.ticket.status
+            {
+                set_status(&mut cached.ticket, status, at);
+                inner.cache.put_provisional_ticket(&cached.ticket).await?;
+            }
         }
         Op::ReportOutage { kind, description } => {
             project_report(inner, item, *kind, description, at).await?;
@@ -79,33 +80,40 @@ pub(crate) async fn project(inner: &Inner, item: &OutboxItem) -> Result<(), Erro
             let Some(mut cached) = inner.cache.ticket(item.ticket_id).await? else {
                 return Ok(());
             };
-            if let Some(status) = update.status {
-                cached.ticket.resolved_at = match status {
-                    TicketStatus::Resolved | TicketStatus::Closed => {
-                        cached.ticket.resolved_at.or(Some(at))
-                    }
-                    _ => None,
-                };
-                cached.ticket.status = status;
-            }
+            // The server assigns first, then applies the status rule with the new assignee.
+            let has_assignee = match update.assignee_id {
+                Some(assignee) => assignee.is_some(),
+                None => cached.ticket.assignee.is_some(),
+            };
             if let Some(assignee) = update.assignee_id {
                 cached.ticket.assignee = match assignee {
-                    Some(id) if id == inner.me().id => {
-                        let me = inner.me();
-                        Some(desk_domain::PersonRef {
-                            id: me.id,
-                            name: me.name.clone(),
-                            role: me.role,
-                        })
-                    }
+                    Some(id) if id == inner.me().id => Some(me_as_person(inner)),
                     Some(id) => cached.ticket.assignee.filter(|a| a.id == id),
                     None => None,
                 };
+            }
+            // What the server will answer (a customer's reopen goes back to the assignee); a
+            // change it refuses shows nothing here and fails when sent.
+            if let Some(requested) = update.status
+                && let Ok(status) = rules::status_change(
+                    inner.me().role,
+                    cached.ticket.status,
+                    requested,
+                    has_assignee,
+                )
+            {
+                set_status(&mut cached.ticket, status, at);
             }
             inner.cache.put_provisional_ticket(&cached.ticket).await?;
         }
     }
     Ok(())
+}
+
+/// Moves a ticket to `status` with the `resolved_at` the rules give it.
+fn set_status(t: &mut Ticket, status: TicketStatus, at: DateTime<Utc>) {
+    t.resolved_at = rules::resolved_at_after(status, t.resolved_at, at);
+    t.status = status;
 }
 
 /// The server's messages of a ticket just created, to stand in for its provisional first
@@ -188,20 +196,9 @@ pub(crate) async fn project_report(
         .await?
         .into_iter()
         .find(|t| t.id == kind.topic_id())
-        .unwrap_or_else(|| desk_domain::Topic {
-            id: kind.topic_id().to_owned(),
-            title: desk_domain::Localized {
-                uk: outage_title(kind, "uk").to_owned(),
-                en: outage_title(kind, "en").to_owned(),
-            },
-            guidance: desk_domain::Localized {
-                uk: String::new(),
-                en: String::new(),
-            },
-            urgent: true,
-            position: 0,
-            active: true,
-            updated_at: at,
+        .unwrap_or_else(|| {
+            let (uk, en) = (outage_title(kind, "uk"), outage_title(kind, "en"));
+            stand_in_topic(kind.topic_id(), uk, en, true, at)
         });
     let mut t = provisional_ticket(
         inner,
@@ -236,6 +233,36 @@ pub(crate) async fn project_report(
     Ok(())
 }
 
+/// The signed-in person as provisional rows name them.
+fn me_as_person(inner: &Inner) -> PersonRef {
+    let me = inner.me();
+    PersonRef {
+        id: me.id,
+        name: me.name.clone(),
+        role: me.role,
+    }
+}
+
+/// The topic a provisional ticket shows under while the cache does not hold its own (not yet
+/// pulled, or gone).
+fn stand_in_topic(id: &str, uk: &str, en: &str, urgent: bool, at: DateTime<Utc>) -> Topic {
+    Topic {
+        id: id.to_owned(),
+        title: Localized {
+            uk: uk.to_owned(),
+            en: en.to_owned(),
+        },
+        guidance: Localized {
+            uk: String::new(),
+            en: String::new(),
+        },
+        urgent,
+        position: 0,
+        active: true,
+        updated_at: at,
+    }
+}
+
 /// Builds the provisional ticket a queued create shows as.
 pub(crate) fn provisional_ticket(
     inner: &Inner,
@@ -259,11 +286,7 @@ pub(crate) fn provisional_ticket(
             .as_ref()
             .map(|o| o.name.clone())
             .unwrap_or_default(),
-        requester: PersonRef {
-            id: me.id,
-            name: me.name.clone(),
-            role: me.role,
-        },
+        requester: me_as_person(inner),
         assignee: None,
         created_at: at,
         updated_at: at,
@@ -285,15 +308,10 @@ pub(crate) fn provisional_message(
     files: &[LocalFile],
     at: DateTime<Utc>,
 ) -> Message {
-    let me = inner.me();
     Message {
         id,
         ticket_id: ticket,
-        author: PersonRef {
-            id: me.id,
-            name: me.name.clone(),
-            role: me.role,
-        },
+        author: me_as_person(inner),
         body: body.to_owned(),
         internal,
         channel: Channel::App,

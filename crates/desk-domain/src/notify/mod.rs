@@ -27,7 +27,6 @@ use uuid::Uuid;
 use crate::{IncidentStatus, Message, Ticket, TicketStatus, User};
 pub use applied::{Applied, IncidentChange, OutageChanges, PageChange};
 use outages::decide_outages;
-pub use text::outage_title;
 use text::{excerpt, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::text::{excerpt, outage_title, text};
+use super::text::{excerpt, text};
 use super::{Applied, Audience, Notification, NotificationKind, NotificationUrgency};
+use crate::rules::outage_title;
 use crate::{Incident, IncidentEventKind, IncidentStatus};
 
 /// Whether `i` names `org` (open or not): its people hear about it.

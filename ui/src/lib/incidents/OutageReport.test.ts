@@ -39,7 +39,7 @@ describe('report an outage', () => {
     expect(sent.files.map((f) => f.filename)).toEqual(['білий-екран.png']);
     // The report's own screen, waiting to be sent.
     await screen.findByTestId('ticket-view');
-    expect(screen.getByTestId('ticket-title').textContent).toContain('Програма недоступна');
+    expect(screen.getByTestId('ticket-title').textContent).toContain('Не працює диспетчерська програма');
     expect(screen.getByTestId('notice').textContent).toContain('Черговий спеціаліст уже отримав сигнал');
     expect(screen.queryByTestId('incident-panel')).toBeNull();
     platform.deliver();

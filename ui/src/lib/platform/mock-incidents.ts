@@ -13,21 +13,7 @@ import type {
   UpdateIncident,
 } from '../types/bindings';
 import { AGENT, AGENT2, CUSTOMER, LVIV_DISPATCHER, ORGS, ref } from './mock-data';
-
-export const OUTAGE_TOPIC: Record<OutageKind, string> = {
-  program: 'program-unavailable',
-  telephony: 'telephony-down',
-  driver_app: 'driver-app-down',
-  other: 'other',
-};
-
-/** The title the server gives a new incident (agents may rename it). */
-export const OUTAGE_TITLE: Record<OutageKind, { uk: string; en: string }> = {
-  program: { uk: 'Програма недоступна', en: 'The program is unavailable' },
-  telephony: { uk: 'Не працює телефонія', en: 'Telephony is down' },
-  driver_app: { uk: 'Водії не отримують замовлення', en: 'Drivers do not get orders' },
-  other: { uk: 'Критичний збій', en: 'Critical outage' },
-};
+import { outageTitle } from './rules';
 
 function uuid(): string {
   const hex = '0123456789abcdef';
@@ -140,8 +126,11 @@ export class IncidentBook {
     i.updated_at = at;
   }
 
-  /** A report reached the server: it joins the open incident of its kind, or opens one. */
-  report(kind: OutageKind, org: string, ticketId: string, author: PersonRef, lang: 'uk' | 'en'): { incident: Incident; alreadyKnown: boolean } {
+  /**
+   * A report reached the server: it joins the open incident of its kind, or opens one under
+   * the rules' title (in Ukrainian: an incident is shown to dispatchers of many organisations).
+   */
+  report(kind: OutageKind, org: string, ticketId: string, author: PersonRef): { incident: Incident; alreadyKnown: boolean } {
     const open = this.known(kind, org);
     if (open) {
       if (!open.ticket_ids.includes(ticketId)) open.ticket_ids.push(ticketId);
@@ -151,7 +140,7 @@ export class IncidentBook {
     const i: Incident = {
       id: uuid(),
       kind,
-      title: OUTAGE_TITLE[kind][lang],
+      title: outageTitle(kind, 'uk'),
       status: 'open',
       all_organizations: false,
       organizations: [orgRef(org)],

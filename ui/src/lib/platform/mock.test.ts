@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AGENT } from './mock-data';
 import { MockPlatform } from './mock';
 
 const all = { status: null, topic_id: null, organization_id: null, assignee_id: null, unassigned: false, urgent_first: false, offset: 0, limit: null };
@@ -50,6 +51,54 @@ describe('MockPlatform', () => {
     expect(item?.state).toBe('failed');
     await p.discard(item!.seq);
     expect((await p.draft(key))?.body).toBe('Відповідь');
+  });
+
+  // The rules come from rules.generated.json (desk_domain::rules); these are the answers the
+  // mock once got wrong by keeping its own copy.
+  it('reopens a resolved ticket when the customer replies, to whoever had it', async () => {
+    const p = new MockPlatform({ account: 'customer', unsent: false });
+    const t = (await p.tickets(all)).find((i) => i.ticket.number === 1031)!.ticket;
+    expect([t.status, t.assignee !== null, t.resolved_at !== null]).toEqual(['resolved', true, true]);
+    await p.saveDraft(`reply:${t.id}`, { topic_id: null, subject: '', body: 'Знову не працює', internal: false });
+    await p.submitReplyDraft(t.id);
+    const after = (await p.ticket(t.id))!.item.ticket;
+    expect([after.status, after.resolved_at]).toEqual(['in_progress', null]);
+  });
+
+  it('refuses, when sent, a customer reply to a closed ticket and leaves it closed', async () => {
+    const p = new MockPlatform({ account: 'customer', unsent: false });
+    const t = (await p.tickets(all)).find((i) => i.ticket.number === 1027)!.ticket;
+    await p.saveDraft(`reply:${t.id}`, { topic_id: null, subject: '', body: 'Ще одне питання', internal: false });
+    await p.submitReplyDraft(t.id);
+    expect((await p.ticket(t.id))!.item.ticket.status).toBe('closed');
+    p.deliver();
+    const [item] = await p.outbox();
+    expect([item?.state, item?.error_code]).toEqual(['failed', 'ticket_closed']);
+  });
+
+  it('keeps the status when an agent assigns a new ticket', async () => {
+    const p = new MockPlatform({ account: 'agent', unsent: false });
+    const t = (await p.tickets(all)).find((i) => i.ticket.number === 1044)!.ticket;
+    await p.assign(t.id, AGENT.id);
+    const after = (await p.ticket(t.id))!.item.ticket;
+    expect([after.status, after.assignee?.id]).toEqual(['new', AGENT.id]);
+  });
+
+  it('gives a customer reopening a resolved ticket the status the rules give', async () => {
+    const p = new MockPlatform({ account: 'customer', unsent: false });
+    const t = (await p.tickets(all)).find((i) => i.ticket.number === 1031)!.ticket;
+    await p.setStatus(t.id, 'new');
+    expect((await p.ticket(t.id))!.item.ticket.status).toBe('in_progress');
+  });
+
+  it('titles an «other» outage as the server does', async () => {
+    const p = new MockPlatform({ account: 'customer', unsent: false, lang: 'en' });
+    await p.saveDraft('outage', { topic_id: 'other', subject: '', body: 'Nothing works', internal: false });
+    const id = await p.submitOutageDraft();
+    expect((await p.ticket(id))!.item.ticket.subject).toBe('Critical failure');
+    p.deliver();
+    const incident = (await p.incidents('open')).find((i) => i.ticket_ids.includes(id))!;
+    expect([incident.kind, incident.title]).toEqual(['other', 'Критична несправність']);
   });
 
   it('answers errors in the chosen language', async () => {

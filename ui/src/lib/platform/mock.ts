@@ -41,7 +41,7 @@ import type {
   UpdateIncident,
   User,
 } from '../types/bindings';
-import { MAX_FILE_BYTES, MAX_FILES } from '../files/limits';
+import { MAX_FILE_BYTES } from '../files/limits';
 import type { DeskError, FileDrop, Platform, Unlisten } from './platform';
 import {
   AGENT,
@@ -54,7 +54,8 @@ import {
   sampleTickets,
   type SampleTicket,
 } from './mock-data';
-import { IncidentBook, OUTAGE_TITLE, OUTAGE_TOPIC, incidentOrder } from './mock-incidents';
+import { IncidentBook, incidentOrder } from './mock-incidents';
+import { LIMITS, OUTAGE_KINDS, type Outcome, isOpen, isStaff, outageTitle, outageTopic, resolvedAtAfter, statusAfterMessage, statusChange } from './rules';
 
 export interface MockOptions {
   /** Who `resume()` finds signed in; null: the sign-in screen. */
@@ -74,8 +75,6 @@ interface Row {
   provisionalMessages: Set<string>;
   read: boolean;
 }
-
-const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_for_customer'];
 
 function uuid(): string {
   const hex = '0123456789abcdef';
@@ -121,6 +120,8 @@ export class MockPlatform implements Platform {
   private nextSeq = 1;
   private nextNumber = 1046;
   private failures: DeskError[] = [];
+  /** Writes the server's rules refuse (by outbox seq): they fail when delivered, as there. */
+  private refusals = new Map<number, DeskError>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private eventHandlers = new Set<(e: ClientEvent) => void>();
   private dropHandlers = new Set<(d: FileDrop) => void>();
@@ -227,7 +228,27 @@ export class MockPlatform implements Platform {
   }
 
   private staff(): boolean {
-    return this.account?.user.role !== 'customer';
+    return this.account ? isStaff(this.account.user.role) : false;
+  }
+
+  /** The server's words for a refusal of the ticket rules (rules.generated.json). */
+  private refusal(code: string): DeskError {
+    return code === 'ticket_closed'
+      ? this.err(code, 'Звернення закрите.', 'The ticket is closed.')
+      : this.err(code, 'Такої зміни стану не можна зробити.', 'This status change is not allowed.');
+  }
+
+  /**
+   * Applies a rule's answer to a ticket as desk-client shows a queued write: the new status
+   * (and `resolved_at`) at once; a refusal leaves the ticket and fails `item` when delivered.
+   */
+  private apply(r: Row, outcome: Outcome, item: OutboxItem): void {
+    if ('refused' in outcome) {
+      this.refusals.set(item.seq, this.refusal(outcome.refused));
+      return;
+    }
+    r.ticket.resolved_at = resolvedAtAfter(outcome.status, r.ticket.resolved_at, new Date().toISOString());
+    r.ticket.status = outcome.status;
   }
 
   private visible(): Row[] {
@@ -274,7 +295,7 @@ export class MockPlatform implements Platform {
       unread: !r.read,
       sending: this.sendState((i) => i.ticket_id === id),
     };
-    if (this.staff() && OPEN.includes(r.ticket.status)) {
+    if (this.staff() && isOpen(r.ticket.status)) {
       item.waited_ms = this.waitedMs.get(id) ?? Math.max(0, Date.now() - Date.parse(r.ticket.created_at));
     }
     return item;
@@ -384,7 +405,7 @@ export class MockPlatform implements Platform {
     while (this.outboxItems.length > 0) {
       const item = this.outboxItems.find((i) => i.state === 'pending');
       if (!item) break;
-      const failure = this.failures.shift();
+      const failure = this.refusals.get(item.seq) ?? this.failures.shift();
       if (failure) {
         item.state = 'failed';
         item.attempts += 1;
@@ -470,7 +491,7 @@ export class MockPlatform implements Platform {
     const kind = this.outageKinds.get(r.ticket.id);
     if (!kind) return;
     this.outageKinds.delete(r.ticket.id);
-    const { incident } = this.book.report(kind, r.ticket.organization_id, r.ticket.id, r.ticket.requester, this.uk() ? 'uk' : 'en');
+    const { incident } = this.book.report(kind, r.ticket.organization_id, r.ticket.id, r.ticket.requester);
     r.ticket.incident_id = incident.id;
   }
 
@@ -510,9 +531,9 @@ export class MockPlatform implements Platform {
     const at = new Date().toISOString();
     for (const id of i.ticket_ids) {
       const r = this.rows.find((x) => x.ticket.id === id);
-      if (r && OPEN.includes(r.ticket.status)) {
+      if (r && isOpen(r.ticket.status)) {
+        r.ticket.resolved_at = resolvedAtAfter('resolved', r.ticket.resolved_at, at);
         r.ticket.status = 'resolved';
-        r.ticket.resolved_at = at;
       }
     }
     this.incidentChanged(i);
@@ -634,8 +655,8 @@ export class MockPlatform implements Platform {
   async tickets(q: TicketQuery): Promise<TicketItem[]> {
     let rows = this.visible().slice();
     const s = q.status;
-    if (s === 'open') rows = rows.filter((r) => OPEN.includes(r.ticket.status));
-    else if (s === 'resolved') rows = rows.filter((r) => !OPEN.includes(r.ticket.status));
+    if (s === 'open') rows = rows.filter((r) => isOpen(r.ticket.status));
+    else if (s === 'resolved') rows = rows.filter((r) => !isOpen(r.ticket.status));
     else if (s && s !== 'all') rows = rows.filter((r) => r.ticket.status === s);
     if (q.topic_id) rows = rows.filter((r) => r.ticket.topic_id === q.topic_id);
     if (q.organization_id) rows = rows.filter((r) => r.ticket.organization_id === q.organization_id);
@@ -800,11 +821,13 @@ export class MockPlatform implements Platform {
     if (subject !== null) {
       const n = subject.trim().length;
       if (n === 0) throw this.err('validation_failed', 'Вкажіть тему звернення.', 'Enter a subject.');
-      if (n > 200)
+      if (n > LIMITS.subject_max_chars)
         throw this.err('validation_failed', 'Тема задовга: до 200 символів.', 'The subject is too long: at most 200 characters.');
     }
     if (body.trim().length === 0)
       throw this.err('validation_failed', 'Напишіть текст повідомлення.', 'Write the message text.');
+    if ([...body.trim()].length > LIMITS.body_max_chars)
+      throw this.err('validation_failed', 'Текст задовгий: до 20 000 символів.', 'The text is too long: at most 20,000 characters.');
   }
 
   private attachmentsOf(files: LocalFile[]): Attachment[] {
@@ -855,7 +878,7 @@ export class MockPlatform implements Platform {
     if (!d.topic_id)
       throw this.err('validation_failed', 'Оберіть тему звернення зі списку.', 'Choose a topic from the list.');
     this.checkText(d.subject, d.body);
-    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
+    if (d.files.length > LIMITS.attachments_per_message) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
     const topic = TOPICS.find((x) => x.id === d.topic_id);
     const id = this.addProvisionalTicket(d.topic_id, d.subject.trim(), topic?.urgent ?? false, d.body.trim(), d.files);
     this.enqueue(id, id, { type: 'create_ticket', topic_id: d.topic_id, subject: d.subject.trim(), body: d.body.trim() }, d.files);
@@ -889,8 +912,8 @@ export class MockPlatform implements Platform {
     r.provisionalMessages.add(id);
     r.ticket.last_message_at = now;
     r.ticket.message_count = r.messages.length;
-    if (!d.internal && me.role === 'customer' && r.ticket.status === 'waiting_for_customer') r.ticket.status = 'in_progress';
-    this.enqueue(id, ticketId, { type: 'add_message', body: d.body.trim(), internal: d.internal }, d.files);
+    const item = this.enqueue(id, ticketId, { type: 'add_message', body: d.body.trim(), internal: d.internal }, d.files);
+    this.apply(r, statusAfterMessage(me.role, r.ticket.status, r.ticket.assignee !== null, d.internal), item);
     this.drafts.delete(key);
     this.changed([ticketId]);
     return id;
@@ -899,17 +922,8 @@ export class MockPlatform implements Platform {
   async setStatus(ticketId: string, status: TicketStatus): Promise<void> {
     const r = this.row(ticketId);
     if (!r) throw this.err('not_found', 'Звернення не знайдено.', 'Ticket not found.');
-    let next = status;
-    if (!this.staff()) {
-      const cur = r.ticket.status;
-      if (cur === 'closed') throw this.err('ticket_closed', 'Звернення закрите.', 'The ticket is closed.');
-      if (OPEN.includes(status)) next = r.ticket.assignee ? 'in_progress' : 'new';
-      else if (status !== 'resolved')
-        throw this.err('invalid_transition', 'Такої зміни стану не можна зробити.', 'This status change is not allowed.');
-    }
-    r.ticket.status = next;
-    r.ticket.resolved_at = OPEN.includes(next) ? null : (r.ticket.resolved_at ?? new Date().toISOString());
-    this.enqueue(ticketId, ticketId, { type: 'update_ticket', update: { status: next } }, []);
+    const item = this.enqueue(ticketId, ticketId, { type: 'update_ticket', update: { status } }, []);
+    this.apply(r, statusChange(this.me().role, r.ticket.status, status, r.ticket.assignee !== null), item);
     this.changed([ticketId]);
   }
 
@@ -919,7 +933,6 @@ export class MockPlatform implements Platform {
     if (!r) throw this.err('not_found', 'Звернення не знайдено.', 'Ticket not found.');
     const people: PersonRef[] = [ref(AGENT), AGENT2];
     r.ticket.assignee = assigneeId ? (people.find((p) => p.id === assigneeId) ?? { id: assigneeId, name: '—', role: 'agent' }) : null;
-    if (assigneeId && r.ticket.status === 'new') r.ticket.status = 'in_progress';
     this.enqueue(ticketId, ticketId, { type: 'update_ticket', update: { assignee_id: assigneeId } }, []);
     this.changed([ticketId]);
   }
@@ -938,6 +951,7 @@ export class MockPlatform implements Platform {
     const item = this.outboxItems.find((i) => i.seq === outboxSeq);
     if (!item) return;
     this.outboxItems = this.outboxItems.filter((i) => i !== item);
+    this.refusals.delete(outboxSeq);
     const op = item.op;
     if (op.type === 'create_ticket') {
       if (!this.drafts.has('new-ticket'))
@@ -1040,13 +1054,13 @@ export class MockPlatform implements Platform {
     const key = 'outage';
     const d = this.drafts.get(key);
     if (!d) throw this.err('validation_failed', 'Чернетка порожня.', 'The draft is empty.');
-    const kind = (['program', 'telephony', 'driver_app', 'other'] as OutageKind[]).find((k) => k === d.topic_id);
+    const kind = OUTAGE_KINDS.find((k) => k === d.topic_id);
     if (!kind) throw this.err('validation_failed', 'Оберіть, що саме не працює.', 'Choose what is down.');
     const body = d.body.trim();
     if (!body) throw this.err('validation_failed', 'Коротко опишіть, що сталося.', 'Describe briefly what happened.');
-    if (d.files.length > MAX_FILES) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
-    const subject = OUTAGE_TITLE[kind][this.uk() ? 'uk' : 'en'];
-    const topicId = OUTAGE_TOPIC[kind];
+    if (d.files.length > LIMITS.attachments_per_message) throw this.err('validation_failed', 'Забагато файлів: до 20.', 'Too many files: at most 20.');
+    const subject = outageTitle(kind, this.uk() ? 'uk' : 'en');
+    const topicId = outageTopic(kind);
     const id = this.addProvisionalTicket(topicId, subject, true, body, d.files);
     this.outageKinds.set(id, kind);
     this.enqueue(id, id, { type: 'create_ticket', topic_id: topicId, subject, body }, d.files);

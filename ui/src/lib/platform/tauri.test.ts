@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Command } from './commands.generated';
 
 const invoke = vi.fn();
 const listen = vi.fn();
@@ -10,6 +11,7 @@ vi.mock('@tauri-apps/api/core', () => ({
 vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
 
 const { TauriPlatform, toDeskError } = await import('./tauri');
+const { COMMANDS } = await import('./commands.generated');
 
 const att = { id: 'a1', filename: 'f.png', size: 1, media_type: 'image/png', sha256: 'x' };
 const prefs = {
@@ -25,6 +27,73 @@ const prefs = {
 const query = { status: 'open', topic_id: null, organization_id: null, assignee_id: null, unassigned: false, urgent_first: false, offset: 0, limit: 200 };
 const input = { topic_id: null, subject: '', body: 'x', internal: false };
 
+type Call = [() => Promise<unknown>, Command, Record<string, unknown> | undefined];
+
+async function expectCalls(calls: Call[]): Promise<void> {
+  for (const [run, cmd, args] of calls) {
+    invoke.mockClear();
+    await run();
+    expect(invoke, cmd).toHaveBeenCalledWith(cmd, args);
+  }
+}
+
+/** Each ticket-side method, the command it invokes and the arguments it passes. */
+function ticketCalls(p: InstanceType<typeof TauriPlatform>): Call[] {
+  return [
+    [() => p.resume(), 'resume', undefined],
+    [() => p.signIn('https://s', 'e@x', 'pw'), 'sign_in', { server: 'https://s', email: 'e@x', password: 'pw' }],
+    [() => p.signOut(true), 'sign_out', { discardUnsent: true }],
+    [() => p.topics(), 'topics', undefined],
+    [() => p.calendar(), 'calendar', undefined],
+    [() => p.expectation('tariffs'), 'expectation', { topicId: 'tariffs' }],
+    [() => p.tickets(query), 'tickets', { query }],
+    [() => p.ticket('t1'), 'ticket', { id: 't1' }],
+    [() => p.search('дзвінки', 50), 'search', { text: 'дзвінки', limit: 50 }],
+    [() => p.organizations(), 'organizations', undefined],
+    [() => p.outbox(), 'outbox', undefined],
+    [() => p.syncState(), 'sync_state', undefined],
+    [() => p.unreadCount(), 'unread_count', undefined],
+    [() => p.draft('new-ticket'), 'draft', { key: 'new-ticket' }],
+    [() => p.saveDraft('reply:t1', input), 'save_draft', { key: 'reply:t1', input }],
+    [() => p.attachFiles('new-ticket', ['/a']), 'attach_files', { key: 'new-ticket', paths: ['/a'] }],
+    [() => p.attachBytes('new-ticket', 'a.png', new Uint8Array([1, 2, 3])), 'attach_bytes', { key: 'new-ticket', filename: 'a.png', dataBase64: 'AQID' }],
+    [() => p.removeDraftFile('new-ticket', 'f1'), 'remove_draft_file', { key: 'new-ticket', fileId: 'f1' }],
+    [() => p.discardDraft('new-ticket'), 'discard_draft', { key: 'new-ticket' }],
+    [() => p.pickFiles(), 'pick_files', undefined],
+    [() => p.submitTicketDraft(), 'submit_ticket_draft', undefined],
+    [() => p.submitReplyDraft('t1'), 'submit_reply_draft', { ticketId: 't1' }],
+    [() => p.setStatus('t1', 'resolved'), 'set_status', { ticketId: 't1', status: 'resolved' }],
+    [() => p.assign('t1', null), 'assign', { ticketId: 't1', assigneeId: null }],
+    [() => p.retry(7), 'retry', { outboxSeq: 7 }],
+    [() => p.discard(7), 'discard', { outboxSeq: 7 }],
+    [() => p.syncNow(), 'sync_now', undefined],
+    [() => p.openAttachment(att), 'open_attachment', { attachment: att }],
+    [() => p.saveAttachment(att), 'save_attachment', { attachment: att }],
+    [() => p.preferences(), 'preferences', undefined],
+    [() => p.setPreferences(prefs), 'set_preferences', { preferences: prefs }],
+    [() => p.storageInfo(), 'storage_info', undefined],
+  ];
+}
+
+/** The same for the outage methods. */
+function outageCalls(p: InstanceType<typeof TauriPlatform>): Call[] {
+  const announce = { kind: 'telephony' as const, title: 'Не працює телефонія', body: 'x', all_organizations: true, organization_ids: [] };
+  return [
+    [() => p.knownOutage('telephony'), 'known_outage', { kind: 'telephony' }],
+    [() => p.submitOutageDraft(), 'submit_outage_draft', undefined],
+    [() => p.incidents('open'), 'incidents', { status: 'open' }],
+    [() => p.incident('i1'), 'incident', { id: 'i1' }],
+    [() => p.acknowledgeIncident('i1'), 'acknowledge_incident', { id: 'i1' }],
+    [() => p.postIncidentUpdate('i1', 'u'), 'post_incident_update', { id: 'i1', body: 'u' }],
+    [() => p.resolveIncident('i1', 'r'), 'resolve_incident', { id: 'i1', body: 'r' }],
+    [() => p.updateIncident('i1', { title: 't' }), 'update_incident', { id: 'i1', update: { title: 't' } }],
+    [() => p.mergeIncidents('i1', 'i2'), 'merge_incidents', { into: 'i1', from: 'i2' }],
+    [() => p.announceIncident(announce), 'announce_incident', { input: announce }],
+    [() => p.dutyRoster(), 'duty_roster', undefined],
+    [() => p.setOnDuty(true), 'set_on_duty', { onDuty: true }],
+  ];
+}
+
 describe('TauriPlatform', () => {
   beforeEach(() => {
     invoke.mockReset().mockResolvedValue(null);
@@ -37,45 +106,7 @@ describe('TauriPlatform', () => {
   });
 
   it('calls each command by its snake_case name with camelCase arguments', async () => {
-    const p = new TauriPlatform();
-    const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
-      [() => p.resume(), 'resume', undefined],
-      [() => p.signIn('https://s', 'e@x', 'pw'), 'sign_in', { server: 'https://s', email: 'e@x', password: 'pw' }],
-      [() => p.signOut(true), 'sign_out', { discardUnsent: true }],
-      [() => p.topics(), 'topics', undefined],
-      [() => p.expectation('tariffs'), 'expectation', { topicId: 'tariffs' }],
-      [() => p.tickets(query), 'tickets', { query }],
-      [() => p.ticket('t1'), 'ticket', { id: 't1' }],
-      [() => p.search('дзвінки', 50), 'search', { text: 'дзвінки', limit: 50 }],
-      [() => p.organizations(), 'organizations', undefined],
-      [() => p.outbox(), 'outbox', undefined],
-      [() => p.syncState(), 'sync_state', undefined],
-      [() => p.unreadCount(), 'unread_count', undefined],
-      [() => p.draft('new-ticket'), 'draft', { key: 'new-ticket' }],
-      [() => p.saveDraft('reply:t1', input), 'save_draft', { key: 'reply:t1', input }],
-      [() => p.attachFiles('new-ticket', ['/a']), 'attach_files', { key: 'new-ticket', paths: ['/a'] }],
-      [() => p.attachBytes('new-ticket', 'a.png', new Uint8Array([1, 2, 3])), 'attach_bytes', { key: 'new-ticket', filename: 'a.png', dataBase64: 'AQID' }],
-      [() => p.removeDraftFile('new-ticket', 'f1'), 'remove_draft_file', { key: 'new-ticket', fileId: 'f1' }],
-      [() => p.discardDraft('new-ticket'), 'discard_draft', { key: 'new-ticket' }],
-      [() => p.pickFiles(), 'pick_files', undefined],
-      [() => p.submitTicketDraft(), 'submit_ticket_draft', undefined],
-      [() => p.submitReplyDraft('t1'), 'submit_reply_draft', { ticketId: 't1' }],
-      [() => p.setStatus('t1', 'resolved'), 'set_status', { ticketId: 't1', status: 'resolved' }],
-      [() => p.assign('t1', null), 'assign', { ticketId: 't1', assigneeId: null }],
-      [() => p.retry(7), 'retry', { outboxSeq: 7 }],
-      [() => p.discard(7), 'discard', { outboxSeq: 7 }],
-      [() => p.syncNow(), 'sync_now', undefined],
-      [() => p.openAttachment(att), 'open_attachment', { attachment: att }],
-      [() => p.saveAttachment(att), 'save_attachment', { attachment: att }],
-      [() => p.preferences(), 'preferences', undefined],
-      [() => p.setPreferences(prefs), 'set_preferences', { preferences: prefs }],
-      [() => p.storageInfo(), 'storage_info', undefined],
-    ];
-    for (const [run, cmd, args] of calls) {
-      invoke.mockClear();
-      await run();
-      expect(invoke, cmd).toHaveBeenCalledWith(cmd, args);
-    }
+    await expectCalls(ticketCalls(new TauriPlatform()));
   });
 
   it('listens to the three events and hands over their payloads', async () => {
@@ -93,28 +124,16 @@ describe('TauriPlatform', () => {
 
   it('maps the outage commands the same way', async () => {
     const p = new TauriPlatform();
-    const announce = { kind: 'telephony' as const, title: 'Не працює телефонія', body: 'x', all_organizations: true, organization_ids: [] };
-    const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
-      [() => p.knownOutage('telephony'), 'known_outage', { kind: 'telephony' }],
-      [() => p.submitOutageDraft(), 'submit_outage_draft', undefined],
-      [() => p.incidents('open'), 'incidents', { status: 'open' }],
-      [() => p.incident('i1'), 'incident', { id: 'i1' }],
-      [() => p.acknowledgeIncident('i1'), 'acknowledge_incident', { id: 'i1' }],
-      [() => p.postIncidentUpdate('i1', 'u'), 'post_incident_update', { id: 'i1', body: 'u' }],
-      [() => p.resolveIncident('i1', 'r'), 'resolve_incident', { id: 'i1', body: 'r' }],
-      [() => p.updateIncident('i1', { title: 't' }), 'update_incident', { id: 'i1', update: { title: 't' } }],
-      [() => p.mergeIncidents('i1', 'i2'), 'merge_incidents', { into: 'i1', from: 'i2' }],
-      [() => p.announceIncident(announce), 'announce_incident', { input: announce }],
-      [() => p.dutyRoster(), 'duty_roster', undefined],
-      [() => p.setOnDuty(true), 'set_on_duty', { onDuty: true }],
-    ];
-    for (const [run, cmd, args] of calls) {
-      invoke.mockClear();
-      await run();
-      expect(invoke, cmd).toHaveBeenCalledWith(cmd, args);
-    }
+    await expectCalls(outageCalls(p));
     await p.onOpenIncident(() => {});
     expect(listen.mock.calls.at(-1)![0]).toBe('desk://open-incident');
+  });
+
+  it('invokes every command the app registers', async () => {
+    const p = new TauriPlatform();
+    for (const [run] of [...ticketCalls(p), ...outageCalls(p)]) await run();
+    const invoked = new Set(invoke.mock.calls.map((c) => c[0]));
+    expect([...COMMANDS].filter((c) => !invoked.has(c))).toEqual([]);
   });
 
   it('rejects with {code, message}', async () => {

@@ -1,6 +1,8 @@
 //! The platform over Tauri commands and events: the only file in ui/ that imports
 //! @tauri-apps/*. Each method is one `invoke`; argument names are camelCase here and Tauri
 //! maps them to the commands' snake_case parameters. Rejections are the core's `{code, message}`.
+//! Command names are the app's own list (commands.generated.ts), so a misspelt one fails the
+//! type check.
 
 import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
@@ -33,6 +35,7 @@ import type {
   Topic,
 } from '../types/bindings';
 import { bytesToBase64 } from './base64';
+import type { Command } from './commands.generated';
 import type { DeskError, FileDrop, Platform, Unlisten } from './platform';
 
 /** Anything a command rejects with, as `{code, message}` (a plain string becomes `internal`). */
@@ -44,7 +47,7 @@ export function toDeskError(e: unknown): DeskError {
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

@@ -1,0 +1,53 @@
+// Generated from src-tauri/src/command_list.rs by src-tauri/tests/commands.rs. Do not
+// edit: add the command there and run
+// `UPDATE_BINDINGS=1 cargo test -p desk-app --test commands`.
+
+/** Every command the app registers, by the name `invoke` takes. */
+export const COMMANDS = [
+  'resume',
+  'sign_in',
+  'sign_out',
+  'topics',
+  'calendar',
+  'expectation',
+  'tickets',
+  'ticket',
+  'search',
+  'organizations',
+  'outbox',
+  'sync_state',
+  'unread_count',
+  'draft',
+  'save_draft',
+  'attach_files',
+  'attach_bytes',
+  'remove_draft_file',
+  'discard_draft',
+  'pick_files',
+  'submit_ticket_draft',
+  'submit_reply_draft',
+  'set_status',
+  'assign',
+  'retry',
+  'discard',
+  'sync_now',
+  'open_attachment',
+  'save_attachment',
+  'preferences',
+  'set_preferences',
+  'storage_info',
+  'known_outage',
+  'submit_outage_draft',
+  'incidents',
+  'incident',
+  'acknowledge_incident',
+  'post_incident_update',
+  'resolve_incident',
+  'update_incident',
+  'merge_incidents',
+  'announce_incident',
+  'duty_roster',
+  'set_on_duty',
+] as const;
+
+export type Command = (typeof COMMANDS)[number];
