@@ -81,6 +81,17 @@ async fn world() -> World {
     }
 }
 
+impl World {
+    /// Alice files a ticket through the app.
+    async fn file(&self, subject: &str) -> desk_domain::Ticket {
+        self.core
+            .file_ticket(&app(&self.alice), ticket(&self.alice, subject))
+            .await
+            .expect("file")
+            .0
+    }
+}
+
 fn app(u: &User) -> Actor {
     Actor::app(Viewer::of(u))
 }
@@ -117,6 +128,20 @@ fn outage(u: &User, kind: OutageKind) -> NewOutage {
         organization_id: u.organization_id.expect("a customer"),
         created_at_ms: None,
         page: true,
+    }
+}
+
+fn status(to: TicketStatus) -> UpdateTicket {
+    UpdateTicket {
+        status: Some(to),
+        assignee_id: None,
+    }
+}
+
+fn assign(to: Uuid) -> UpdateTicket {
+    UpdateTicket {
+        status: None,
+        assignee_id: Some(Some(to)),
     }
 }
 
@@ -185,24 +210,12 @@ async fn filing_is_idempotent_numbered_without_gaps_and_keeps_the_channel() {
 #[tokio::test]
 async fn a_customer_reply_reopens_a_resolved_ticket_and_the_history_records_every_step() {
     let w = world().await;
-    let (t, _) = w
-        .core
-        .file_ticket(&app(&w.alice), ticket(&w.alice, "Чеки"))
-        .await
-        .expect("file");
+    let t = w.file("Чеки").await;
     let agent = Viewer::of(&w.agent);
     // Assigning keeps the status: taking a ticket is not answering it.
     let taken = w
         .core
-        .update_ticket(
-            &agent,
-            t.id,
-            UpdateTicket {
-                status: None,
-                assignee_id: Some(Some(w.agent.id)),
-            },
-            None,
-        )
+        .update_ticket(&agent, t.id, assign(w.agent.id), None)
         .await
         .expect("assign");
     assert_eq!(taken.status, TicketStatus::New);
@@ -217,29 +230,13 @@ async fn a_customer_reply_reopens_a_resolved_ticket_and_the_history_records_ever
     assert_eq!(answered.status, TicketStatus::New);
     let asked = w
         .core
-        .update_ticket(
-            &agent,
-            t.id,
-            UpdateTicket {
-                status: Some(TicketStatus::WaitingForCustomer),
-                assignee_id: None,
-            },
-            None,
-        )
+        .update_ticket(&agent, t.id, status(TicketStatus::WaitingForCustomer), None)
         .await
         .expect("ask");
     assert_eq!(asked.status, TicketStatus::WaitingForCustomer);
     let resolved = w
         .core
-        .update_ticket(
-            &agent,
-            t.id,
-            UpdateTicket {
-                status: Some(TicketStatus::Resolved),
-                assignee_id: None,
-            },
-            None,
-        )
+        .update_ticket(&agent, t.id, status(TicketStatus::Resolved), None)
         .await
         .expect("resolve");
     assert!(resolved.resolved_at.is_some());
@@ -265,11 +262,7 @@ async fn a_customer_reply_reopens_a_resolved_ticket_and_the_history_records_ever
 #[tokio::test]
 async fn internal_notes_stay_with_staff_and_leave_the_ticket_untouched() {
     let w = world().await;
-    let (t, _) = w
-        .core
-        .file_ticket(&app(&w.alice), ticket(&w.alice, "Чеки"))
-        .await
-        .expect("file");
+    let t = w.file("Чеки").await;
     let alice = Viewer::of(&w.alice);
     let seen = w.core.latest_seq(&alice).await.expect("seq");
     w.clock.advance(Duration::minutes(1));
@@ -306,11 +299,7 @@ async fn internal_notes_stay_with_staff_and_leave_the_ticket_untouched() {
 #[tokio::test]
 async fn the_waiting_clock_counts_working_time_until_support_answers() {
     let w = world().await;
-    let (t, _) = w
-        .core
-        .file_ticket(&app(&w.alice), ticket(&w.alice, "Чеки"))
-        .await
-        .expect("file");
+    let t = w.file("Чеки").await;
     // Customers never see the clock.
     assert!(t.waiting.is_none());
     w.clock.advance(Duration::hours(2));
@@ -323,10 +312,7 @@ async fn the_waiting_clock_counts_working_time_until_support_answers() {
         .update_ticket(
             &Viewer::of(&w.agent),
             t.id,
-            UpdateTicket {
-                status: Some(TicketStatus::WaitingForCustomer),
-                assignee_id: None,
-            },
+            status(TicketStatus::WaitingForCustomer),
             None,
         )
         .await
@@ -341,11 +327,7 @@ async fn a_ticket_filed_after_hours_gets_an_honest_notice_from_the_support_servi
     let w = world().await;
     // 22:00 in Kyiv.
     w.clock.set("2026-12-07T20:00:00Z".parse().expect("time"));
-    let (t, _) = w
-        .core
-        .file_ticket(&app(&w.alice), ticket(&w.alice, "Звіт"))
-        .await
-        .expect("file");
+    let t = w.file("Звіт").await;
     assert_eq!(t.message_count, 2);
     let msgs = w
         .core
@@ -501,22 +483,10 @@ async fn agents_only_actions_are_refused_to_customers_with_a_reason() {
     let err = w.core.set_duty(&alice, true).await.expect_err("staff only");
     assert_eq!(err.code, ErrorCode::Forbidden);
     assert!(err.uk.contains("спеціаліст"), "{}", err.uk);
-    let (t, _) = w
-        .core
-        .file_ticket(&app(&w.alice), ticket(&w.alice, "Чеки"))
-        .await
-        .expect("file");
+    let t = w.file("Чеки").await;
     let err = w
         .core
-        .update_ticket(
-            &alice,
-            t.id,
-            UpdateTicket {
-                status: None,
-                assignee_id: Some(Some(w.agent.id)),
-            },
-            None,
-        )
+        .update_ticket(&alice, t.id, assign(w.agent.id), None)
         .await
         .expect_err("customers do not assign");
     assert_eq!(err.code, ErrorCode::Forbidden);
@@ -526,10 +496,7 @@ async fn agents_only_actions_are_refused_to_customers_with_a_reason() {
         .update_ticket(
             &Viewer::of(&w.agent),
             t.id,
-            UpdateTicket {
-                status: None,
-                assignee_id: Some(Some(desk_domain::calendar::SUPPORT_SERVICE_USER_ID)),
-            },
+            assign(desk_domain::calendar::SUPPORT_SERVICE_USER_ID),
             None,
         )
         .await

@@ -116,6 +116,40 @@ fn inserted(
     }
 }
 
+/// The two kinds of secret kept as a hash for a user until they expire.
+enum Secret {
+    Session,
+    Invitation,
+}
+
+async fn insert_secret(
+    ctx: &mut WriteCtx,
+    kind: Secret,
+    hash: [u8; 32],
+    user_id: Uuid,
+    created_ms: i64,
+    expires_ms: i64,
+) -> Result<()> {
+    let sql = match kind {
+        Secret::Session => {
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)"
+        }
+        Secret::Invitation => {
+            "INSERT INTO invitations (code_hash, user_id, created_at, expires_at) \
+             VALUES (?, ?, ?, ?)"
+        }
+    };
+    sqlx::query(sql)
+        .bind(&hash[..])
+        .bind(user_id)
+        .bind(created_ms)
+        .bind(expires_ms)
+        .execute(&mut ctx.conn)
+        .await
+        .db()?;
+    Ok(())
+}
+
 #[async_trait]
 impl AccountRows for WriteCtx {
     async fn insert_organization(&mut self, org: &Organization, name_fold: &str) -> Result<bool> {
@@ -184,17 +218,15 @@ impl AccountRows for WriteCtx {
         created_ms: i64,
         expires_ms: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        insert_secret(
+            self,
+            Secret::Session,
+            token_hash,
+            user_id,
+            created_ms,
+            expires_ms,
         )
-        .bind(&token_hash[..])
-        .bind(user_id)
-        .bind(created_ms)
-        .bind(expires_ms)
-        .execute(&mut self.conn)
         .await
-        .db()?;
-        Ok(())
     }
 
     async fn revoke_session(&mut self, token_hash: [u8; 32], now_ms: i64) -> Result<()> {
@@ -216,17 +248,15 @@ impl AccountRows for WriteCtx {
         created_ms: i64,
         expires_ms: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO invitations (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        insert_secret(
+            self,
+            Secret::Invitation,
+            code_hash,
+            user_id,
+            created_ms,
+            expires_ms,
         )
-        .bind(&code_hash[..])
-        .bind(user_id)
-        .bind(created_ms)
-        .bind(expires_ms)
-        .execute(&mut self.conn)
         .await
-        .db()?;
-        Ok(())
     }
 
     async fn use_invitation(&mut self, code_hash: [u8; 32], now_ms: i64) -> Result<Option<Uuid>> {

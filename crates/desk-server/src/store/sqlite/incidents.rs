@@ -377,6 +377,27 @@ pub async fn oldest_unanswered_page(conn: &mut SqliteConnection) -> Result<Optio
     .db()
 }
 
+type Statement<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds every column of an incident's row as `?1`…`?15`, in the order of the table.
+fn bind_incident<'q>(q: Statement<'q>, r: &'q IncidentRow) -> Statement<'q> {
+    q.bind(r.id)
+        .bind(r.kind.as_str())
+        .bind(&r.title)
+        .bind(r.status.as_str())
+        .bind(r.all_organizations)
+        .bind(r.ever_all)
+        .bind(r.started_at_ms)
+        .bind(r.acknowledged_at_ms)
+        .bind(r.acknowledged_by)
+        .bind(r.resolved_at_ms)
+        .bind(r.updated_at_ms)
+        .bind(r.merged_into)
+        .bind(r.created_by)
+        .bind(r.last_paged_at_ms)
+        .bind(r.page_round)
+}
+
 #[async_trait]
 impl IncidentRows for WriteCtx {
     async fn incident_row(&mut self, id: Uuid) -> Result<Option<IncidentRow>> {
@@ -394,57 +415,26 @@ impl IncidentRows for WriteCtx {
     }
 
     async fn insert_incident(&mut self, r: &IncidentRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO incidents (id, kind, title, status, all_organizations, ever_all, \
+        let sql = "INSERT INTO incidents (id, kind, title, status, all_organizations, ever_all, \
              started_at, acknowledged_at, acknowledged_by, resolved_at, updated_at, merged_into, \
              created_by, last_paged_at, page_round) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(r.id)
-        .bind(r.kind.as_str())
-        .bind(&r.title)
-        .bind(r.status.as_str())
-        .bind(r.all_organizations)
-        .bind(r.ever_all)
-        .bind(r.started_at_ms)
-        .bind(r.acknowledged_at_ms)
-        .bind(r.acknowledged_by)
-        .bind(r.resolved_at_ms)
-        .bind(r.updated_at_ms)
-        .bind(r.merged_into)
-        .bind(r.created_by)
-        .bind(r.last_paged_at_ms)
-        .bind(r.page_round)
-        .execute(&mut self.conn)
-        .await
-        .db()?;
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+        bind_incident(sqlx::query(sql), r)
+            .execute(&mut self.conn)
+            .await
+            .db()?;
         Ok(())
     }
 
     async fn write_incident(&mut self, r: &IncidentRow) -> Result<()> {
-        sqlx::query(
-            "UPDATE incidents SET kind = ?, title = ?, status = ?, all_organizations = ?, \
-             ever_all = ?, started_at = ?, acknowledged_at = ?, acknowledged_by = ?, \
-             resolved_at = ?, updated_at = ?, merged_into = ?, last_paged_at = ?, page_round = ? \
-             WHERE id = ?",
-        )
-        .bind(r.kind.as_str())
-        .bind(&r.title)
-        .bind(r.status.as_str())
-        .bind(r.all_organizations)
-        .bind(r.ever_all)
-        .bind(r.started_at_ms)
-        .bind(r.acknowledged_at_ms)
-        .bind(r.acknowledged_by)
-        .bind(r.resolved_at_ms)
-        .bind(r.updated_at_ms)
-        .bind(r.merged_into)
-        .bind(r.last_paged_at_ms)
-        .bind(r.page_round)
-        .bind(r.id)
-        .execute(&mut self.conn)
-        .await
-        .db()?;
+        let sql = "UPDATE incidents SET kind = ?2, title = ?3, status = ?4, \
+             all_organizations = ?5, ever_all = ?6, started_at = ?7, acknowledged_at = ?8, \
+             acknowledged_by = ?9, resolved_at = ?10, updated_at = ?11, merged_into = ?12, \
+             created_by = ?13, last_paged_at = ?14, page_round = ?15 WHERE id = ?1";
+        bind_incident(sqlx::query(sql), r)
+            .execute(&mut self.conn)
+            .await
+            .db()?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use super::rows::{
     ATTACHMENT_COLUMNS, AttachmentRow, MESSAGE_SELECT, MessageRow, TICKET_SELECT, TicketRow,
     placeholders, role, status,
 };
-use super::writer::WriteCtx;
+use super::writer::{StatusRow, WriteCtx};
 
 pub async fn ticket(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Ticket>> {
     let sql = format!("{TICKET_SELECT} WHERE t.id = ?");
@@ -464,13 +464,12 @@ impl TicketRows for WriteCtx {
         status: TicketStatus,
         at_ms: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES (?, ?, ?)")
-            .bind(ticket_id)
-            .bind(status.as_str())
-            .bind(at_ms)
-            .execute(&mut self.conn)
-            .await
-            .db()?;
+        // Written with the batch, just before it commits (see [`WriteCtx`]).
+        self.history.push(StatusRow {
+            ticket_id,
+            status: status.as_str(),
+            at_ms,
+        });
         Ok(())
     }
 

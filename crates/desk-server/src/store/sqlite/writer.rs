@@ -7,19 +7,50 @@
 use desk_core::storage::{ChangeNote, Job, JobOutput};
 use desk_core::{Error, Result};
 use futures::future::BoxFuture;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use tokio::sync::{broadcast, mpsc, oneshot};
+use uuid::Uuid;
 
 use super::Db;
 
 /// Most jobs folded into one transaction.
 const MAX_BATCH: usize = 256;
 
-/// What a job sees: the connection inside the open transaction, and the change notes it adds
-/// (broadcast only after commit). It is the [`desk_core::storage::Tx`] the services' jobs get.
+/// What a job sees: the connection inside the open transaction, the change notes it adds
+/// (broadcast only after commit) and the status-history rows it records (written for the whole
+/// batch in one statement just before the commit: nothing reads them inside a write, and one
+/// statement per ticket would lengthen every batch before its fsync). It is the
+/// [`desk_core::storage::Tx`] the services' jobs get.
 pub(crate) struct WriteCtx {
     pub conn: SqliteConnection,
     pub notes: Vec<ChangeNote>,
+    pub history: Vec<StatusRow>,
+}
+
+/// A ticket's status at a time, for `ticket_status_history`.
+pub(crate) struct StatusRow {
+    pub ticket_id: Uuid,
+    pub status: &'static str,
+    pub at_ms: i64,
+}
+
+/// Rows per `INSERT` (3 bound values each, well under SQLite's limit of 32,766).
+const HISTORY_CHUNK: usize = 1000;
+
+/// Writes the batch's status-history rows.
+async fn flush_history(ctx: &mut WriteCtx) -> Result<()> {
+    for chunk in ctx.history.chunks(HISTORY_CHUNK) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql =
+            format!("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES {values}");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(r.ticket_id).bind(r.status).bind(r.at_ms);
+        }
+        q.execute(&mut ctx.conn).await.db()?;
+    }
+    ctx.history.clear();
+    Ok(())
 }
 
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
@@ -38,6 +69,7 @@ impl Writer {
             WriteCtx {
                 conn,
                 notes: Vec::new(),
+                history: Vec::new(),
             },
             rx,
             events,
@@ -87,9 +119,13 @@ async fn run(
         }
         let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
         ctx.notes.clear();
+        ctx.history.clear();
         let outcome = run_batch(&mut ctx, &mut batch, &mut finishes).await;
         let outcome = match outcome {
-            Ok(()) => exec(&mut ctx.conn, "COMMIT").await,
+            Ok(()) => match flush_history(&mut ctx).await {
+                Ok(()) => exec(&mut ctx.conn, "COMMIT").await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         if outcome.is_err() {
@@ -118,12 +154,13 @@ async fn run_batch(
     // those callers are told the server is unavailable, and nothing of theirs was kept.
     for job in batch.drain(..) {
         exec(&mut ctx.conn, "SAVEPOINT job").await?;
-        let mark = ctx.notes.len();
+        let (mark, history_mark) = (ctx.notes.len(), ctx.history.len());
         let (ok, finish) = job(ctx).await;
         finishes.push(finish);
         if !ok {
             exec(&mut ctx.conn, "ROLLBACK TO job").await?;
             ctx.notes.truncate(mark);
+            ctx.history.truncate(history_mark);
         }
         exec(&mut ctx.conn, "RELEASE job").await?;
     }
