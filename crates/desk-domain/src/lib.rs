@@ -9,6 +9,7 @@ pub mod incident;
 pub mod notify;
 pub mod rules;
 pub mod sync;
+pub mod telegram;
 pub mod ticket;
 pub mod topic;
 
@@ -18,6 +19,7 @@ pub use calendar::{BusinessCalendar, Expectation, HandledDay, WaitClock};
 pub use error::*;
 pub use incident::*;
 pub use sync::*;
+pub use telegram::*;
 pub use ticket::*;
 pub use topic::*;
 

@@ -32,6 +32,8 @@ pub struct AppState {
     pub stopping: CancellationToken,
     /// Failed sign-ins per account (`login_attempts` within `login_window_secs`).
     pub logins: Arc<crate::logins::LoginGuard>,
+    /// The Telegram bots this server runs, once Telegram has said their names.
+    pub bots: crate::bots::Bots,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -131,6 +133,7 @@ pub async fn start_with_core(
             config.login_window_secs,
         )),
         core,
+        bots: crate::bots::Bots::default(),
         config: Arc::new(config),
         stopping: CancellationToken::new(),
     };

@@ -5,6 +5,7 @@ pub mod admin;
 pub use desk_core::{calendar, clock};
 pub mod app;
 pub mod auth;
+pub mod bots;
 pub mod config;
 pub mod demo;
 pub mod error;

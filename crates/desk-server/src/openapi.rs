@@ -38,6 +38,9 @@ use crate::routes;
         routes::incidents::merge,
         routes::incidents::duty,
         routes::incidents::set_duty,
+        routes::telegram::link_code,
+        routes::telegram::links,
+        routes::telegram::unlink,
     ),
     components(schemas(desk_domain::Change, desk_domain::ChangeData, desk_domain::ErrorCode)),
     modifiers(&BearerAuth),
@@ -49,6 +52,7 @@ use crate::routes;
         (name = "attachments", description = "Files"),
         (name = "sync", description = "Delta sync and push"),
         (name = "incidents", description = "Outage reports, incidents, pages and the duty roster"),
+        (name = "telegram", description = "Linking the taxi service's Telegram chats to the bots"),
         (name = "health", description = "Liveness"),
     )
 )]

@@ -130,6 +130,14 @@ impl TestServer {
             .ok_or_else(|| anyhow::anyhow!("server is stopped"))
     }
 
+    /// The Telegram bots the running server knows (a test names them as `getMe` would).
+    pub fn bots(&self) -> anyhow::Result<desk_server::bots::Bots> {
+        self.running
+            .as_ref()
+            .map(|r| r.state.bots.clone())
+            .ok_or_else(|| anyhow::anyhow!("server is stopped"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

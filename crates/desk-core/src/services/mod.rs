@@ -7,6 +7,7 @@ mod incidents;
 mod paging;
 mod status;
 mod sync;
+mod telegram;
 mod tickets;
 mod topics;
 
@@ -14,6 +15,7 @@ pub use accounts::NewUser;
 pub use attachments::sniff;
 pub use incidents::{NewIncident, NewOutage};
 pub use paging::RepageOutcome;
+pub use telegram::LINK_CODE_TTL_MS;
 pub use tickets::{NewMessage, NewTicket};
 pub use topics::{ordered as ordered_topics, parse as parse_topics};
 

@@ -10,12 +10,13 @@
 
 mod accounts;
 mod incidents;
+mod telegram;
 mod tickets;
 
 use std::any::Any;
 
 use async_trait::async_trait;
-use desk_domain::{DutyAgent, Message, Organization, Page, Ticket, Topic, User};
+use desk_domain::{Bot, DutyAgent, Message, Organization, Page, TelegramLink, Ticket, Topic, User};
 use futures::future::BoxFuture;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -25,6 +26,7 @@ pub use incidents::{
     EventInsert, IncidentLookup, IncidentRecord, IncidentRow, IncidentRows, LinkedTicket,
     PageInsert, ScopeEntry, TimelineEntry,
 };
+pub use telegram::{LinkCodeInsert, LinkCodeOwner, LinkWrite, TelegramRows};
 pub use tickets::{
     AttachmentAccess, AttachmentInsert, CreateFacts, MessageInsert, TicketInsert, TicketQuery,
     TicketRows, TicketState, TicketWrite,
@@ -118,8 +120,8 @@ pub type JobOutput = Box<dyn Any + Send>;
 pub type Job = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Result<JobOutput>> + Send>;
 
 /// Everything a write job may do inside its transaction.
-pub trait Tx: AccountRows + TicketRows + IncidentRows + ChangeLog + Send {}
-impl<T: AccountRows + TicketRows + IncidentRows + ChangeLog + Send> Tx for T {}
+pub trait Tx: AccountRows + TicketRows + IncidentRows + TelegramRows + ChangeLog + Send {}
+impl<T: AccountRows + TicketRows + IncidentRows + TelegramRows + ChangeLog + Send> Tx for T {}
 
 /// The change log inside a write: each entity has one row, moved to the head with a new `seq`
 /// whenever it changes.
@@ -169,6 +171,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn duty_roster(&self) -> Result<Vec<DutyAgent>>;
     /// The oldest last page of an open, unacknowledged incident (ms since the epoch).
     async fn oldest_unanswered_page(&self) -> Result<Option<i64>>;
+
+    // --- Telegram
+    /// Linked chats (inactive ones too), of one organisation or (`None`) all, newest first.
+    async fn telegram_links(&self, organization: Option<Uuid>) -> Result<Vec<TelegramLink>>;
+    async fn telegram_link(&self, id: Uuid) -> Result<Option<TelegramLink>>;
+    async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>>;
 
     // --- delta sync and push
     async fn change_snapshot(

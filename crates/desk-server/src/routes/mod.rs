@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod health;
 pub mod incidents;
 pub mod sync;
+pub mod telegram;
 pub mod tickets;
 pub mod topics;
 
@@ -28,6 +29,7 @@ pub fn router(max_json_bytes: usize) -> Router<AppState> {
         .merge(tickets::router())
         .merge(sync::router())
         .merge(incidents::router())
+        .merge(telegram::router())
         .layer(DefaultBodyLimit::max(max_json_bytes))
         // Uploads stream to disk under their own limit, checked as the bytes arrive.
         .merge(attachments::router());

@@ -6,6 +6,7 @@ mod accounts;
 mod incidents;
 mod rows;
 mod sync;
+mod telegram;
 mod tickets;
 mod writer;
 
@@ -19,7 +20,9 @@ use desk_core::storage::{
     LogScope, Storage, TicketQuery,
 };
 use desk_core::{Error, Result};
-use desk_domain::{DutyAgent, IncidentStatus, Message, Organization, Ticket, Topic, User};
+use desk_domain::{
+    Bot, DutyAgent, IncidentStatus, Message, Organization, TelegramLink, Ticket, Topic, User,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
 use tokio::sync::broadcast;
@@ -172,6 +175,21 @@ impl Storage for SqliteStore {
     #[tracing::instrument(skip_all, err)]
     async fn oldest_unanswered_page(&self) -> Result<Option<i64>> {
         incidents::oldest_unanswered_page(&mut *self.conn().await?).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_links(&self, organization: Option<Uuid>) -> Result<Vec<TelegramLink>> {
+        telegram::links(&mut *self.conn().await?, organization).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_link(&self, id: Uuid) -> Result<Option<TelegramLink>> {
+        telegram::link(&mut *self.conn().await?, id).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>> {
+        telegram::link_for_chat(&mut *self.conn().await?, bot, chat_id).await
     }
 
     #[tracing::instrument(skip_all, err)]

@@ -1,0 +1,215 @@
+//! Linking a Telegram chat to a taxi service: the signed-in customer asks for a one-time code
+//! (random, 128 bits, only its SHA-256 kept, usable once with each configured bot, valid for
+//! minutes); opening `t.me/<bot>?start=<code>` and pressing Start hands the code to the bridge,
+//! which redeems it for that chat. Nothing of an organisation reaches a chat before that, and
+//! unlinking stops everything at once.
+
+use desk_domain::{Bot, BotIdentity, BotLink, ChatRef, LinkCode, Organization, TelegramLink};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::Core;
+use crate::actor::Viewer;
+use crate::clock::ts;
+use crate::error::{Error, Result};
+use crate::storage::{LinkCodeInsert, LinkWrite};
+
+/// How long a link code may be used: long enough to find the phone and press Start; the
+/// customer page asks for a new one before it runs out.
+pub const LINK_CODE_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// A code as Telegram's `start` parameter carries it: 32 hex digits (128 random bits).
+fn new_code() -> (String, [u8; 32]) {
+    let mut raw = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let code = hex::encode(raw);
+    let hash = code_hash(&code);
+    (code, hash)
+}
+
+fn code_hash(code: &str) -> [u8; 32] {
+    Sha256::digest(code.as_bytes()).into()
+}
+
+/// Only what [`new_code`] makes is looked up; anything else is no code at all.
+fn well_formed(code: &str) -> bool {
+    code.len() == 32
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn not_configured() -> Error {
+    Error::not_found("Telegram-бота на сервері", "A Telegram bot on this server")
+}
+
+fn customers_only() -> Error {
+    Error::forbidden(
+        "Підключити Telegram може працівник служби таксі зі свого облікового запису.",
+        "A taxi service's own user links Telegram, from their account.",
+    )
+}
+
+fn link_not_found() -> Error {
+    Error::not_found("Підключений чат", "Linked chat")
+}
+
+impl Core {
+    /// A one-time code for `v`'s organisation and the links that carry it to each configured
+    /// bot (`bots`: the bots the server runs, as Telegram knows them).
+    #[instrument(skip_all, err, fields(user_id = %v.user_id))]
+    pub async fn telegram_link_code(&self, v: &Viewer, bots: &[BotIdentity]) -> Result<LinkCode> {
+        let organization_id = match (v.is_staff(), v.organization_id) {
+            (false, Some(org)) => org,
+            _ => return Err(customers_only()),
+        };
+        if bots.is_empty() {
+            return Err(not_configured());
+        }
+        let (code, hash) = new_code();
+        let now = self.clock.now_ms();
+        let expires = now + LINK_CODE_TTL_MS;
+        let rows: Vec<LinkCodeInsert> = bots
+            .iter()
+            .map(|b| LinkCodeInsert {
+                code_hash: hash,
+                bot: b.bot,
+                user_id: v.user_id,
+                organization_id,
+                created_ms: now,
+                expires_ms: expires,
+            })
+            .collect();
+        self.write(move |tx| {
+            Box::pin(async move {
+                // Expired codes have no use left; a day's grace keeps the table small.
+                tx.forget_link_codes(now - 24 * 60 * 60 * 1000).await?;
+                for r in &rows {
+                    tx.insert_link_code(r).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        let links = bots
+            .iter()
+            .map(|b| BotLink {
+                bot: b.bot,
+                username: b.username.clone(),
+                url: format!("https://t.me/{}?start={code}", b.username),
+                group_url: format!("https://t.me/{}?startgroup={code}", b.username),
+            })
+            .collect();
+        Ok(LinkCode {
+            code,
+            links,
+            expires_at: ts(expires),
+        })
+    }
+
+    /// The chats linked to `v`'s organisation (staff: every organisation's), newest first.
+    #[instrument(skip_all, err)]
+    pub async fn telegram_links(&self, v: &Viewer) -> Result<Vec<TelegramLink>> {
+        let org = if v.is_staff() {
+            None
+        } else {
+            Some(v.organization_id.ok_or_else(customers_only)?)
+        };
+        let mut links = self.storage.telegram_links(org).await?;
+        links.retain(|l| l.active);
+        Ok(links)
+    }
+
+    /// Unlinks a chat of `v`'s organisation (staff: any): the bot sends it nothing more.
+    #[instrument(skip_all, err, fields(link_id = %id))]
+    pub async fn unlink_telegram(&self, v: &Viewer, id: Uuid) -> Result<()> {
+        let link = self
+            .storage
+            .telegram_link(id)
+            .await?
+            .filter(|l| l.active && v.sees_org(l.organization_id))
+            .ok_or_else(link_not_found)?;
+        let now = self.clock.now_ms();
+        self.write(move |tx| Box::pin(async move { tx.set_link_active(link.id, false, now).await }))
+            .await
+    }
+
+    /// The bridge's side of a link: `code` arrived from `chat` through `bot`. Links the chat to
+    /// the code's organisation if the code is good (unused with this bot, not expired); `None`
+    /// for any other code, which the bridge answers without saying why.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id = chat.id))]
+    pub async fn redeem_telegram_code(
+        &self,
+        bot: Bot,
+        code: &str,
+        chat: ChatRef,
+    ) -> Result<Option<(TelegramLink, Organization)>> {
+        let code = code.trim().to_ascii_lowercase();
+        if !well_formed(&code) {
+            return Ok(None);
+        }
+        let hash = code_hash(&code);
+        let now = self.clock.now_ms();
+        let link = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let Some(owner) = tx.use_link_code(hash, bot, now).await? else {
+                        return Ok(None);
+                    };
+                    let id = tx
+                        .put_link(&LinkWrite {
+                            id: Uuid::now_v7(),
+                            bot,
+                            chat,
+                            organization_id: owner.organization_id,
+                            linked_by: owner.user_id,
+                            at_ms: now,
+                        })
+                        .await?;
+                    tx.link_in_tx(id).await
+                })
+            })
+            .await?;
+        let Some(link) = link else { return Ok(None) };
+        let org = self
+            .storage
+            .organization(link.organization_id)
+            .await?
+            .ok_or_else(|| Error::internal("a linked organisation vanished"))?;
+        tracing::info!(link_id = %link.id, organization_id = %org.id, "telegram chat linked");
+        Ok(Some((link, org)))
+    }
+
+    /// The active link of a chat with a bot, if it has one: what the bridge may tell it.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id))]
+    pub async fn telegram_link_for_chat(
+        &self,
+        bot: Bot,
+        chat_id: i64,
+    ) -> Result<Option<TelegramLink>> {
+        Ok(self
+            .storage
+            .telegram_link_for_chat(bot, chat_id)
+            .await?
+            .filter(|l| l.active))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_128_random_bits_and_only_well_formed_ones_are_looked_up() {
+        let (a, ha) = new_code();
+        let (b, _) = new_code();
+        assert_ne!(a, b);
+        assert!(well_formed(&a));
+        assert_eq!(code_hash(&a), ha);
+        assert!(!well_formed("ABCDEF"));
+        assert!(!well_formed(&format!("{}g", &a[..31])));
+        assert!(!well_formed(""));
+    }
+}

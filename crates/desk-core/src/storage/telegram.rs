@@ -1,0 +1,56 @@
+//! Rows of Telegram link codes (only their SHA-256) and of the chats linked through a bot.
+
+use async_trait::async_trait;
+use desk_domain::{Bot, ChatRef};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct LinkCodeInsert {
+    pub code_hash: [u8; 32],
+    pub bot: Bot,
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// Whom a redeemed code was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCodeOwner {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+/// A chat linked (or linked again) to an organisation.
+#[derive(Debug, Clone)]
+pub struct LinkWrite {
+    /// The id a new row gets; an existing row for the same bot and chat keeps its own.
+    pub id: Uuid,
+    pub bot: Bot,
+    pub chat: ChatRef,
+    pub organization_id: Uuid,
+    pub linked_by: Uuid,
+    pub at_ms: i64,
+}
+
+#[async_trait]
+pub trait TelegramRows {
+    async fn insert_link_code(&mut self, c: &LinkCodeInsert) -> Result<()>;
+    /// Marks the code for `bot` used if it is unused and has not expired at `now_ms`; whom it
+    /// was made for, or `None`.
+    async fn use_link_code(
+        &mut self,
+        code_hash: [u8; 32],
+        bot: Bot,
+        now_ms: i64,
+    ) -> Result<Option<LinkCodeOwner>>;
+    /// Removes codes that expired before `before_ms` (used or not).
+    async fn forget_link_codes(&mut self, before_ms: i64) -> Result<()>;
+    /// Links the chat: a new row, or the existing one for the same bot and chat pointed at the
+    /// organisation and made active. Answers the row's id.
+    async fn put_link(&mut self, l: &LinkWrite) -> Result<Uuid>;
+    async fn link_in_tx(&mut self, id: Uuid) -> Result<Option<desk_domain::TelegramLink>>;
+    async fn set_link_active(&mut self, id: Uuid, active: bool, now_ms: i64) -> Result<()>;
+}

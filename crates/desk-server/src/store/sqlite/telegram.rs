@@ -1,0 +1,183 @@
+//! Telegram link codes and linked chats in SQLite: the queries and the rows of
+//! [`TelegramRows`].
+
+use async_trait::async_trait;
+use desk_core::clock::ts;
+use desk_core::storage::{LinkCodeInsert, LinkCodeOwner, LinkWrite, TelegramRows};
+use desk_core::{Error, Result};
+use desk_domain::{Bot, ChatKind, ChatRef, TelegramLink};
+use sqlx::{AssertSqlSafe, SqliteConnection};
+use uuid::Uuid;
+
+use super::Db;
+use super::writer::WriteCtx;
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    id: Uuid,
+    bot: String,
+    chat_id: i64,
+    chat_kind: String,
+    chat_title: String,
+    organization_id: Uuid,
+    linked_by: Uuid,
+    linked_at: i64,
+    active: bool,
+}
+
+const LINK_SELECT: &str = "SELECT id, bot, chat_id, chat_kind, chat_title, organization_id, \
+    linked_by, linked_at, active FROM telegram_links";
+
+impl LinkRow {
+    fn into_link(self) -> Result<TelegramLink> {
+        Ok(TelegramLink {
+            id: self.id,
+            bot: Bot::parse(&self.bot)
+                .ok_or_else(|| Error::internal(format!("unknown bot {}", self.bot)))?,
+            chat: ChatRef {
+                id: self.chat_id,
+                kind: ChatKind::parse(&self.chat_kind).ok_or_else(|| {
+                    Error::internal(format!("unknown chat kind {}", self.chat_kind))
+                })?,
+                title: self.chat_title,
+            },
+            organization_id: self.organization_id,
+            linked_by: self.linked_by,
+            linked_at: ts(self.linked_at),
+            active: self.active,
+        })
+    }
+}
+
+async fn one(
+    conn: &mut SqliteConnection,
+    filter: &str,
+    bind: impl FnOnce(LinkQuery<'_>) -> LinkQuery<'_>,
+) -> Result<Option<TelegramLink>> {
+    let sql = format!("{LINK_SELECT} WHERE {filter}");
+    let row: Option<LinkRow> = bind(sqlx::query_as(AssertSqlSafe(sql)))
+        .fetch_optional(conn)
+        .await
+        .db()?;
+    row.map(LinkRow::into_link).transpose()
+}
+
+type LinkQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Sqlite, LinkRow, sqlx::sqlite::SqliteArguments>;
+
+pub async fn links(
+    conn: &mut SqliteConnection,
+    organization: Option<Uuid>,
+) -> Result<Vec<TelegramLink>> {
+    let sql = format!(
+        "{LINK_SELECT} WHERE (?1 IS NULL OR organization_id = ?1) ORDER BY linked_at DESC, id DESC"
+    );
+    let rows: Vec<LinkRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(organization)
+        .fetch_all(conn)
+        .await
+        .db()?;
+    rows.into_iter().map(LinkRow::into_link).collect()
+}
+
+pub async fn link(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<TelegramLink>> {
+    one(conn, "id = ?", |q| q.bind(id)).await
+}
+
+pub async fn link_for_chat(
+    conn: &mut SqliteConnection,
+    bot: Bot,
+    chat_id: i64,
+) -> Result<Option<TelegramLink>> {
+    one(conn, "bot = ? AND chat_id = ?", |q| {
+        q.bind(bot.as_str()).bind(chat_id)
+    })
+    .await
+}
+
+#[async_trait]
+impl TelegramRows for WriteCtx {
+    async fn insert_link_code(&mut self, c: &LinkCodeInsert) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO telegram_link_codes (code_hash, bot, user_id, organization_id, created_at, \
+             expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.code_hash[..])
+        .bind(c.bot.as_str())
+        .bind(c.user_id)
+        .bind(c.organization_id)
+        .bind(c.created_ms)
+        .bind(c.expires_ms)
+        .execute(&mut self.conn)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn use_link_code(
+        &mut self,
+        code_hash: [u8; 32],
+        bot: Bot,
+        now_ms: i64,
+    ) -> Result<Option<LinkCodeOwner>> {
+        let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+            "UPDATE telegram_link_codes SET used_at = ?1 WHERE code_hash = ?2 AND bot = ?3 \
+             AND used_at IS NULL AND expires_at > ?1 RETURNING user_id, organization_id",
+        )
+        .bind(now_ms)
+        .bind(&code_hash[..])
+        .bind(bot.as_str())
+        .fetch_optional(&mut self.conn)
+        .await
+        .db()?;
+        Ok(row.map(|(user_id, organization_id)| LinkCodeOwner {
+            user_id,
+            organization_id,
+        }))
+    }
+
+    async fn forget_link_codes(&mut self, before_ms: i64) -> Result<()> {
+        sqlx::query("DELETE FROM telegram_link_codes WHERE expires_at < ?")
+            .bind(before_ms)
+            .execute(&mut self.conn)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn put_link(&mut self, l: &LinkWrite) -> Result<Uuid> {
+        sqlx::query_scalar(
+            "INSERT INTO telegram_links (id, bot, chat_id, chat_kind, chat_title, organization_id, \
+             linked_by, linked_at, active, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?8) \
+             ON CONFLICT (bot, chat_id) DO UPDATE SET chat_kind = excluded.chat_kind, \
+             chat_title = excluded.chat_title, organization_id = excluded.organization_id, \
+             linked_by = excluded.linked_by, linked_at = excluded.linked_at, active = 1, \
+             updated_at = excluded.updated_at RETURNING id",
+        )
+        .bind(l.id)
+        .bind(l.bot.as_str())
+        .bind(l.chat.id)
+        .bind(l.chat.kind.as_str())
+        .bind(&l.chat.title)
+        .bind(l.organization_id)
+        .bind(l.linked_by)
+        .bind(l.at_ms)
+        .fetch_one(&mut self.conn)
+        .await
+        .db()
+    }
+
+    async fn link_in_tx(&mut self, id: Uuid) -> Result<Option<TelegramLink>> {
+        link(&mut self.conn, id).await
+    }
+
+    async fn set_link_active(&mut self, id: Uuid, active: bool, now_ms: i64) -> Result<()> {
+        sqlx::query("UPDATE telegram_links SET active = ?, updated_at = ? WHERE id = ?")
+            .bind(active)
+            .bind(now_ms)
+            .bind(id)
+            .execute(&mut self.conn)
+            .await
+            .db()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,200 @@
+//! Linking Telegram chats over HTTP: one-time codes with their `t.me` links (only for
+//! customers, only for the bots the server runs), redeeming a code for a chat once per bot and
+//! never after it expires, the linked chats each organisation sees, unlinking. The bridge's
+//! side (a chat pressing Start) is desk-core's `redeem_telegram_code`, called here as the
+//! bridge will.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use desk_domain::{Bot, BotIdentity, ChatKind, ChatRef, LinkCode, TelegramLink};
+use desk_testkit::reqwest::Method;
+use desk_testkit::{Cast, TestServer};
+
+fn running_bots(cast: &Cast) -> anyhow::Result<()> {
+    let bots = cast.server.bots()?;
+    bots.set(BotIdentity {
+        bot: Bot::Alert,
+        username: "lastivka_alert_bot".into(),
+    });
+    bots.set(BotIdentity {
+        bot: Bot::Support,
+        username: "desk_support_bot".into(),
+    });
+    Ok(())
+}
+
+fn chat(id: i64, kind: ChatKind, title: &str) -> ChatRef {
+    ChatRef {
+        id,
+        kind,
+        title: title.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_code_carries_links_to_each_running_bot_and_links_a_chat_once_per_bot()
+-> anyhow::Result<()> {
+    let cast = Cast::new().await?;
+    // No bot runs yet: the page is told so plainly.
+    let res = cast.alice.post("/api/v1/telegram/link-codes", &()).await?;
+    let (_, body) = expect_error(res, 404, "not_found").await?;
+    assert!(body.message.contains("Telegram"), "{}", body.message);
+
+    running_bots(&cast)?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    assert_eq!(code.code.len(), 32, "128 random bits as hex");
+    let bots: Vec<Bot> = code.links.iter().map(|l| l.bot).collect();
+    assert_eq!(bots, [Bot::Support, Bot::Alert]);
+    assert_eq!(
+        code.links[0].url,
+        format!("https://t.me/desk_support_bot?start={}", code.code)
+    );
+    assert_eq!(
+        code.links[1].group_url,
+        format!("https://t.me/lastivka_alert_bot?startgroup={}", code.code)
+    );
+    let ttl = code.expires_at - cast.server.clock.now();
+    assert!(
+        ttl > Duration::minutes(5) && ttl <= Duration::minutes(10),
+        "{ttl}"
+    );
+
+    let core = cast.server.store()?;
+    let (link, org) = core
+        .redeem_telegram_code(
+            Bot::Support,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена"),
+        )
+        .await?
+        .expect("a fresh code links the chat");
+    assert_eq!(org.id, cast.org_a.id);
+    assert_eq!(link.linked_by, cast.alice.user().id);
+    // The same code again with the same bot links nothing; with the other bot, once.
+    assert!(
+        core.redeem_telegram_code(
+            Bot::Support,
+            &code.code,
+            chat(777, ChatKind::Private, "Хтось")
+        )
+        .await?
+        .is_none()
+    );
+    let (group, _) = core
+        .redeem_telegram_code(
+            Bot::Alert,
+            &code.code.to_uppercase(),
+            chat(-1001, ChatKind::Supergroup, "Диспетчерська зміна"),
+        )
+        .await?
+        .expect("the alert bot takes the code once too");
+    assert!(group.chat.kind.is_group());
+    // Nonsense and unknown codes link nothing.
+    for bad in ["", "start", "../../etc", &"0".repeat(32)] {
+        assert!(
+            core.redeem_telegram_code(Bot::Alert, bad, chat(9, ChatKind::Private, "x"))
+                .await?
+                .is_none(),
+            "{bad:?}"
+        );
+    }
+
+    let links: Vec<TelegramLink> = cast.alice.get_json("/api/v1/telegram/links").await?;
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0].id, group.id, "newest first");
+    assert!(
+        core.telegram_link_for_chat(Bot::Support, 501)
+            .await?
+            .is_some()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_expired_code_links_nothing() -> anyhow::Result<()> {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")?.to_utc();
+    let cast = Cast::on(TestServer::start_at(at).await?).await?;
+    running_bots(&cast)?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    cast.server.clock.advance(Duration::minutes(11));
+    let core = cast.server.store()?;
+    assert!(
+        core.redeem_telegram_code(
+            Bot::Support,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена")
+        )
+        .await?
+        .is_none()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<()> {
+    let cast = Cast::new().await?;
+    running_bots(&cast)?;
+    let core = cast.server.store()?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let (link, _) = core
+        .redeem_telegram_code(
+            Bot::Support,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена"),
+        )
+        .await?
+        .expect("linked");
+
+    // Bob's taxi service sees nothing of it and cannot unlink it.
+    let bobs: Vec<TelegramLink> = cast.bob.get_json("/api/v1/telegram/links").await?;
+    assert!(bobs.is_empty());
+    let path = format!("/api/v1/telegram/links/{}", link.id);
+    let res = cast.bob.request(Method::DELETE, &path).send().await?;
+    expect_error(res, 404, "not_found").await?;
+    // Agents see every organisation's; they do not make codes (they belong to no service).
+    let all: Vec<TelegramLink> = cast.agent.get_json("/api/v1/telegram/links").await?;
+    assert_eq!(all.len(), 1);
+    let res = cast.agent.post("/api/v1/telegram/link-codes", &()).await?;
+    expect_error(res, 403, "forbidden").await?;
+
+    // A colleague at the same service unlinks it: gone at once, for the bridge too.
+    let res = cast.alan.request(Method::DELETE, &path).send().await?;
+    assert_eq!(res.status().as_u16(), 204);
+    let left: Vec<TelegramLink> = cast.alice.get_json("/api/v1/telegram/links").await?;
+    assert!(left.is_empty());
+    assert!(
+        core.telegram_link_for_chat(Bot::Support, 501)
+            .await?
+            .is_none()
+    );
+    let res = cast.alice.request(Method::DELETE, &path).send().await?;
+    expect_error(res, 404, "not_found").await?;
+
+    // Linking the same chat again with a new code revives its row.
+    let again: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let (relinked, _) = core
+        .redeem_telegram_code(
+            Bot::Support,
+            &again.code,
+            chat(501, ChatKind::Private, "Олена"),
+        )
+        .await?
+        .expect("linked again");
+    assert_eq!(relinked.id, link.id);
+    assert!(relinked.active);
+    Ok(())
+}
