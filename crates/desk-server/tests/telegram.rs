@@ -198,3 +198,132 @@ async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<(
     assert!(relinked.active);
     Ok(())
 }
+
+#[tokio::test]
+async fn each_update_is_handled_once_even_across_a_restart() -> anyhow::Result<()> {
+    let mut cast = Cast::new().await?;
+    let core = cast.server.store()?;
+    assert_eq!(core.telegram_offset(Bot::Support).await?, 0);
+    assert!(core.skip_telegram_update(Bot::Support, 41).await?);
+    assert!(
+        !core.skip_telegram_update(Bot::Support, 41).await?,
+        "handled once"
+    );
+    assert!(
+        !core.skip_telegram_update(Bot::Support, 40).await?,
+        "older ones too"
+    );
+    assert!(
+        core.skip_telegram_update(Bot::Alert, 41).await?,
+        "each bot has its own"
+    );
+    cast.server.restart().await?;
+    let core = cast.server.store()?;
+    assert_eq!(core.telegram_offset(Bot::Support).await?, 42);
+    assert!(!core.skip_telegram_update(Bot::Support, 41).await?);
+    assert!(core.skip_telegram_update(Bot::Support, 42).await?);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused_the_bot()
+-> anyhow::Result<()> {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")?.to_utc();
+    let mut cast = Cast::on(TestServer::start_at(at).await?).await?;
+    running_bots(&cast)?;
+    let core = cast.server.store()?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let (link, _) = core
+        .redeem_telegram_code(
+            Bot::Support,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена"),
+        )
+        .await?
+        .expect("linked");
+    let text = |t: &str| serde_json::json!({"method": "sendMessage", "text": t});
+    let ticket = cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?
+        .id;
+    let a1 = core
+        .queue_telegram(Bot::Support, 501, text("перше"), Some(ticket))
+        .await?;
+    let a2 = core
+        .queue_telegram(Bot::Support, 501, text("друге"), None)
+        .await?;
+    let b1 = core
+        .queue_telegram(Bot::Support, 777, text("іншому"), None)
+        .await?;
+    let ids = |due: Vec<desk_core::storage::Outgoing>| due.iter().map(|o| o.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(core.due_telegram(100).await?),
+        [a1, b1],
+        "one per chat, oldest first"
+    );
+
+    // A 429 holds the chat's first message, and the ones after it wait behind it.
+    core.telegram_retry_later(a1, 3_000).await?;
+    assert_eq!(ids(core.due_telegram(100).await?), [b1]);
+    cast.server.clock.advance(Duration::seconds(4));
+    let due = core.due_telegram(100).await?;
+    assert_eq!(ids(due.clone()), [a1, b1]);
+    assert_eq!(due[0].attempts, 1);
+    assert_eq!(due[0].request["text"], "перше");
+
+    // Kept across a restart, marked sent only when told.
+    cast.server.restart().await?;
+    let core = cast.server.store()?;
+    assert_eq!(ids(core.due_telegram(100).await?), [a1, b1]);
+    core.telegram_sent(a1, 9001).await?;
+    assert_eq!(ids(core.due_telegram(100).await?), [a2, b1]);
+    assert_eq!(
+        core.ticket_of_telegram_message(Bot::Support, 501, 9001)
+            .await?,
+        Some(ticket),
+        "a reply to the sent message belongs to its ticket"
+    );
+
+    // The customer blocks the bot: the link goes inactive and nothing more goes there.
+    core.telegram_chat_refused(Bot::Support, 501).await?;
+    assert_eq!(ids(core.due_telegram(100).await?), [b1]);
+    assert!(
+        core.telegram_link_for_chat(Bot::Support, 501)
+            .await?
+            .is_none()
+    );
+    let links: Vec<TelegramLink> = cast.alice.get_json("/api/v1/telegram/links").await?;
+    assert!(links.iter().all(|l| l.id != link.id));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unlinking_drops_what_was_still_queued_for_the_chat() -> anyhow::Result<()> {
+    let cast = Cast::new().await?;
+    running_bots(&cast)?;
+    let core = cast.server.store()?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let (link, _) = core
+        .redeem_telegram_code(Bot::Alert, &code.code, chat(-42, ChatKind::Group, "Зміна"))
+        .await?
+        .expect("linked");
+    core.queue_telegram(
+        Bot::Alert,
+        -42,
+        serde_json::json!({"method": "sendMessage"}),
+        None,
+    )
+    .await?;
+    let path = format!("/api/v1/telegram/links/{}", link.id);
+    let res = cast.alice.request(Method::DELETE, &path).send().await?;
+    assert_eq!(res.status().as_u16(), 204);
+    assert!(core.due_telegram(100).await?.is_empty());
+    Ok(())
+}

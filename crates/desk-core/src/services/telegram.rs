@@ -3,6 +3,11 @@
 //! minutes); opening `t.me/<bot>?start=<code>` and pressing Start hands the code to the bridge,
 //! which redeems it for that chat. Nothing of an organisation reaches a chat before that, and
 //! unlinking stops everything at once.
+//!
+//! Updates in and messages out are kept here too, so the bridge holds no state of its own: a
+//! handled update moves the bot's offset in the same transaction as its effect, and every
+//! message for a chat goes through a queue written in the transaction that decided to send it,
+//! sent in order per chat and marked sent only on the Bot API's answer.
 
 use desk_domain::{Bot, BotIdentity, BotLink, ChatRef, LinkCode, Organization, TelegramLink};
 use rand::RngCore;
@@ -14,7 +19,7 @@ use crate::Core;
 use crate::actor::Viewer;
 use crate::clock::ts;
 use crate::error::{Error, Result};
-use crate::storage::{LinkCodeInsert, LinkWrite};
+use crate::storage::{LinkCodeInsert, LinkWrite, Outgoing, OutgoingInsert};
 
 /// How long a link code may be used: long enough to find the phone and press Start; the
 /// customer page asks for a new one before it runs out.
@@ -132,8 +137,15 @@ impl Core {
             .filter(|l| l.active && v.sees_org(l.organization_id))
             .ok_or_else(link_not_found)?;
         let now = self.clock.now_ms();
-        self.write(move |tx| Box::pin(async move { tx.set_link_active(link.id, false, now).await }))
-            .await
+        self.write(move |tx| {
+            Box::pin(async move {
+                tx.set_link_active(link.id, false, now).await?;
+                // Nothing already queued goes out after the unlink either.
+                tx.drop_outgoing_to(link.bot, link.chat.id, "unlinked")
+                    .await
+            })
+        })
+        .await
     }
 
     /// The bridge's side of a link: `code` arrived from `chat` through `bot`. Links the chat to
@@ -194,6 +206,95 @@ impl Core {
             .telegram_link_for_chat(bot, chat_id)
             .await?
             .filter(|l| l.active))
+    }
+}
+
+impl Core {
+    /// The next update id to ask `bot`'s `getUpdates` for.
+    #[instrument(skip_all, err, fields(bot = bot.as_str()))]
+    pub async fn telegram_offset(&self, bot: Bot) -> Result<i64> {
+        self.storage.telegram_offset(bot).await
+    }
+
+    /// Marks an update that needs nothing done as handled; `false` if it already was.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), update_id))]
+    pub async fn skip_telegram_update(&self, bot: Bot, update_id: i64) -> Result<bool> {
+        self.write(move |tx| Box::pin(async move { tx.claim_update(bot, update_id).await }))
+            .await
+    }
+
+    /// Queues a message for a chat (a request the Bot API takes, e.g. `sendMessage`).
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id))]
+    pub async fn queue_telegram(
+        &self,
+        bot: Bot,
+        chat_id: i64,
+        request: serde_json::Value,
+        ticket_id: Option<Uuid>,
+    ) -> Result<i64> {
+        let m = OutgoingInsert {
+            bot,
+            chat_id,
+            request,
+            ticket_id,
+            at_ms: self.clock.now_ms(),
+        };
+        self.write(move |tx| Box::pin(async move { tx.queue_outgoing(&m).await }))
+            .await
+    }
+
+    /// What may be sent now: each chat's oldest unsent message, oldest first.
+    #[instrument(skip_all, err)]
+    pub async fn due_telegram(&self, limit: i64) -> Result<Vec<Outgoing>> {
+        self.storage.due_outgoing(self.clock.now_ms(), limit).await
+    }
+
+    /// The Bot API took message `id` as its `message_id`.
+    #[instrument(skip_all, err, fields(outgoing_id = id))]
+    pub async fn telegram_sent(&self, id: i64, message_id: i64) -> Result<()> {
+        let now = self.clock.now_ms();
+        self.write(move |tx| {
+            Box::pin(async move { tx.mark_outgoing_sent(id, message_id, now).await })
+        })
+        .await
+    }
+
+    /// Sending failed for now (429, 5xx, the network): try again after `after_ms`.
+    #[instrument(skip_all, err, fields(outgoing_id = id, after_ms))]
+    pub async fn telegram_retry_later(&self, id: i64, after_ms: i64) -> Result<()> {
+        let at = self.clock.now_ms() + after_ms.max(0);
+        self.write(move |tx| Box::pin(async move { tx.postpone_outgoing(id, at).await }))
+            .await
+    }
+
+    /// Telegram refused the bot in this chat for good (blocked, removed from the group, chat
+    /// gone): the link goes inactive at once and nothing more is sent there.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id))]
+    pub async fn telegram_chat_refused(&self, bot: Bot, chat_id: i64) -> Result<()> {
+        let link = self.storage.telegram_link_for_chat(bot, chat_id).await?;
+        let now = self.clock.now_ms();
+        self.write(move |tx| {
+            Box::pin(async move {
+                if let Some(l) = link.filter(|l| l.active) {
+                    tx.set_link_active(l.id, false, now).await?;
+                }
+                tx.drop_outgoing_to(bot, chat_id, "refused").await
+            })
+        })
+        .await?;
+        tracing::warn!("telegram refused the bot in a chat; its link is inactive");
+        Ok(())
+    }
+
+    /// The ticket a message the bot sent was about: where a reply to it belongs.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id, message_id))]
+    pub async fn ticket_of_telegram_message(
+        &self,
+        bot: Bot,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<Uuid>> {
+        self.storage.ticket_of_sent(bot, chat_id, message_id).await
     }
 }
 

@@ -26,7 +26,9 @@ pub use incidents::{
     EventInsert, IncidentLookup, IncidentRecord, IncidentRow, IncidentRows, LinkedTicket,
     PageInsert, ScopeEntry, TimelineEntry,
 };
-pub use telegram::{LinkCodeInsert, LinkCodeOwner, LinkWrite, TelegramRows};
+pub use telegram::{
+    LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
+};
 pub use tickets::{
     AttachmentAccess, AttachmentInsert, CreateFacts, MessageInsert, TicketInsert, TicketQuery,
     TicketRows, TicketState, TicketWrite,
@@ -177,6 +179,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn telegram_links(&self, organization: Option<Uuid>) -> Result<Vec<TelegramLink>>;
     async fn telegram_link(&self, id: Uuid) -> Result<Option<TelegramLink>>;
     async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>>;
+    /// The next update id `bot`'s `getUpdates` asks for (0 before the first).
+    async fn telegram_offset(&self, bot: Bot) -> Result<i64>;
+    /// For each chat, its oldest unsent message if that may go at `now_ms` (so each chat's
+    /// messages go in order), oldest first, at most `limit`.
+    async fn due_outgoing(&self, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>>;
+    /// The ticket a message the bot sent to the chat was about.
+    async fn ticket_of_sent(&self, bot: Bot, chat_id: i64, message_id: i64)
+    -> Result<Option<Uuid>>;
 
     // --- delta sync and push
     async fn change_snapshot(

@@ -35,6 +35,30 @@ pub struct LinkWrite {
     pub at_ms: i64,
 }
 
+/// A message for a chat, queued in the transaction that decided to send it.
+#[derive(Debug, Clone)]
+pub struct OutgoingInsert {
+    pub bot: Bot,
+    pub chat_id: i64,
+    /// The Bot API method and its parameters, e.g. `{"method": "sendMessage", "text": …}`.
+    pub request: serde_json::Value,
+    /// The ticket it is about: a reply to the sent message lands there.
+    pub ticket_id: Option<Uuid>,
+    pub at_ms: i64,
+}
+
+/// A queued message waiting to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub bot: Bot,
+    pub chat_id: i64,
+    pub request: serde_json::Value,
+    pub ticket_id: Option<Uuid>,
+    pub attempts: i64,
+    pub created_at_ms: i64,
+}
+
 #[async_trait]
 pub trait TelegramRows {
     async fn insert_link_code(&mut self, c: &LinkCodeInsert) -> Result<()>;
@@ -53,4 +77,14 @@ pub trait TelegramRows {
     async fn put_link(&mut self, l: &LinkWrite) -> Result<Uuid>;
     async fn link_in_tx(&mut self, id: Uuid) -> Result<Option<desk_domain::TelegramLink>>;
     async fn set_link_active(&mut self, id: Uuid, active: bool, now_ms: i64) -> Result<()>;
+
+    // --- updates in, messages out
+    /// Moves `bot`'s offset past `update_id`; `false` when it already was (handled before).
+    async fn claim_update(&mut self, bot: Bot, update_id: i64) -> Result<bool>;
+    async fn queue_outgoing(&mut self, m: &OutgoingInsert) -> Result<i64>;
+    async fn mark_outgoing_sent(&mut self, id: i64, message_id: i64, now_ms: i64) -> Result<()>;
+    /// Counts a failed attempt and holds the message until `not_before_ms`.
+    async fn postpone_outgoing(&mut self, id: i64, not_before_ms: i64) -> Result<()>;
+    /// Gives up every unsent message to the chat, saying why.
+    async fn drop_outgoing_to(&mut self, bot: Bot, chat_id: i64, reason: &str) -> Result<()>;
 }

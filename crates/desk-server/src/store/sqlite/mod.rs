@@ -17,7 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use desk_core::storage::{
     AttachmentAccess, ChangeNote, ChangeSnapshot, Credentials, IncidentRecord, Job, JobOutput,
-    LogScope, Storage, TicketQuery,
+    LogScope, Outgoing, Storage, TicketQuery,
 };
 use desk_core::{Error, Result};
 use desk_domain::{
@@ -190,6 +190,26 @@ impl Storage for SqliteStore {
     #[tracing::instrument(skip_all, err)]
     async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>> {
         telegram::link_for_chat(&mut *self.conn().await?, bot, chat_id).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_offset(&self, bot: Bot) -> Result<i64> {
+        telegram::offset(&mut *self.conn().await?, bot).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn due_outgoing(&self, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
+        telegram::due(&mut *self.conn().await?, now_ms, limit).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn ticket_of_sent(
+        &self,
+        bot: Bot,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<Uuid>> {
+        telegram::ticket_of_sent(&mut *self.conn().await?, bot, chat_id, message_id).await
     }
 
     #[tracing::instrument(skip_all, err)]

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use desk_core::clock::ts;
-use desk_core::storage::{LinkCodeInsert, LinkCodeOwner, LinkWrite, TelegramRows};
+use desk_core::storage::{
+    LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
+};
 use desk_core::{Error, Result};
 use desk_domain::{Bot, ChatKind, ChatRef, TelegramLink};
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -94,6 +96,77 @@ pub async fn link_for_chat(
     .await
 }
 
+pub async fn offset(conn: &mut SqliteConnection, bot: Bot) -> Result<i64> {
+    let next: Option<i64> =
+        sqlx::query_scalar("SELECT next_update_id FROM telegram_offsets WHERE bot = ?")
+            .bind(bot.as_str())
+            .fetch_optional(conn)
+            .await
+            .db()?;
+    Ok(next.unwrap_or(0))
+}
+
+#[derive(sqlx::FromRow)]
+struct OutgoingRow {
+    id: i64,
+    bot: String,
+    chat_id: i64,
+    request: String,
+    ticket_id: Option<Uuid>,
+    attempts: i64,
+    created_at: i64,
+}
+
+/// Each chat's oldest pending message (the partial index walks chats in id order), kept if it
+/// may go now.
+pub async fn due(conn: &mut SqliteConnection, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
+    let rows: Vec<OutgoingRow> = sqlx::query_as(
+        "SELECT o.id, o.bot, o.chat_id, o.request, o.ticket_id, o.attempts, o.created_at \
+         FROM telegram_outbox o JOIN (SELECT MIN(id) AS id FROM telegram_outbox \
+           WHERE sent_at IS NULL AND dropped IS NULL GROUP BY bot, chat_id) f ON f.id = o.id \
+         WHERE o.not_before <= ? ORDER BY o.id LIMIT ?",
+    )
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .db()?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Outgoing {
+                id: r.id,
+                bot: Bot::parse(&r.bot)
+                    .ok_or_else(|| Error::internal(format!("unknown bot {}", r.bot)))?,
+                chat_id: r.chat_id,
+                request: serde_json::from_str(&r.request)
+                    .map_err(|e| Error::internal(format!("queued telegram request: {e}")))?,
+                ticket_id: r.ticket_id,
+                attempts: r.attempts,
+                created_at_ms: r.created_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn ticket_of_sent(
+    conn: &mut SqliteConnection,
+    bot: Bot,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Option<Uuid>> {
+    let found: Option<Option<Uuid>> = sqlx::query_scalar(
+        "SELECT ticket_id FROM telegram_outbox WHERE bot = ? AND chat_id = ? \
+         AND telegram_message_id = ?",
+    )
+    .bind(bot.as_str())
+    .bind(chat_id)
+    .bind(message_id)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    Ok(found.flatten())
+}
+
 #[async_trait]
 impl TelegramRows for WriteCtx {
     async fn insert_link_code(&mut self, c: &LinkCodeInsert) -> Result<()> {
@@ -178,6 +251,78 @@ impl TelegramRows for WriteCtx {
             .execute(&mut self.conn)
             .await
             .db()?;
+        Ok(())
+    }
+
+    async fn claim_update(&mut self, bot: Bot, update_id: i64) -> Result<bool> {
+        let moved = sqlx::query(
+            "INSERT INTO telegram_offsets (bot, next_update_id) VALUES (?1, ?2 + 1) \
+             ON CONFLICT (bot) DO UPDATE SET next_update_id = excluded.next_update_id \
+             WHERE telegram_offsets.next_update_id <= ?2",
+        )
+        .bind(bot.as_str())
+        .bind(update_id)
+        .execute(&mut self.conn)
+        .await
+        .db()?
+        .rows_affected();
+        Ok(moved == 1)
+    }
+
+    async fn queue_outgoing(&mut self, m: &OutgoingInsert) -> Result<i64> {
+        let id = sqlx::query(
+            "INSERT INTO telegram_outbox (bot, chat_id, request, ticket_id, created_at, not_before) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )
+        .bind(m.bot.as_str())
+        .bind(m.chat_id)
+        .bind(m.request.to_string())
+        .bind(m.ticket_id)
+        .bind(m.at_ms)
+        .execute(&mut self.conn)
+        .await
+        .db()?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    async fn mark_outgoing_sent(&mut self, id: i64, message_id: i64, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE telegram_outbox SET sent_at = ?, telegram_message_id = ?, \
+             attempts = attempts + 1 WHERE id = ?",
+        )
+        .bind(now_ms)
+        .bind(message_id)
+        .bind(id)
+        .execute(&mut self.conn)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn postpone_outgoing(&mut self, id: i64, not_before_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE telegram_outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?",
+        )
+        .bind(not_before_ms)
+        .bind(id)
+        .execute(&mut self.conn)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn drop_outgoing_to(&mut self, bot: Bot, chat_id: i64, reason: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE telegram_outbox SET dropped = ? WHERE bot = ? AND chat_id = ? \
+             AND sent_at IS NULL AND dropped IS NULL",
+        )
+        .bind(reason)
+        .bind(bot.as_str())
+        .bind(chat_id)
+        .execute(&mut self.conn)
+        .await
+        .db()?;
         Ok(())
     }
 }
