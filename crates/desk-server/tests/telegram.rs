@@ -8,6 +8,7 @@ mod common;
 
 use chrono::Duration;
 use common::*;
+use desk_core::services::{Greeting, Redeemed};
 use desk_domain::{Bot, BotIdentity, ChatKind, ChatRef, LinkCode, TelegramLink};
 use desk_testkit::reqwest::Method;
 use desk_testkit::{Cast, TestServer};
@@ -23,6 +24,31 @@ fn running_bots(cast: &Cast) -> anyhow::Result<()> {
         username: "desk_support_bot".into(),
     });
     Ok(())
+}
+
+/// Redeems `code` as the bridge does, in a fresh update; the link and organisation, if linked.
+async fn redeem(
+    core: &desk_core::Core,
+    bot: Bot,
+    code: &str,
+    chat: ChatRef,
+) -> anyhow::Result<Option<(TelegramLink, desk_domain::Organization)>> {
+    static NEXT_UPDATE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+    let update_id = NEXT_UPDATE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let chat_id = chat.id;
+    let greet: Greeting = Box::new(
+        move |org| serde_json::json!({"method": "sendMessage", "chat_id": chat_id, "text": format!("Вітаємо, {}!", org.name)}),
+    );
+    let refuse = serde_json::json!({"method": "sendMessage", "chat_id": chat_id, "text": "Код не підходить"});
+    Ok(
+        match core
+            .redeem_telegram_code(bot, update_id, code, chat, greet, refuse)
+            .await?
+        {
+            Redeemed::Linked(link, org) => Some((link, org)),
+            _ => None,
+        },
+    )
 }
 
 fn chat(id: i64, kind: ChatKind, title: &str) -> ChatRef {
@@ -65,19 +91,20 @@ async fn a_code_carries_links_to_each_running_bot_and_links_a_chat_once_per_bot(
     );
 
     let core = cast.server.store()?;
-    let (link, org) = core
-        .redeem_telegram_code(
-            Bot::Support,
-            &code.code,
-            chat(501, ChatKind::Private, "Олена"),
-        )
-        .await?
-        .expect("a fresh code links the chat");
+    let (link, org) = redeem(
+        &core,
+        Bot::Support,
+        &code.code,
+        chat(501, ChatKind::Private, "Олена"),
+    )
+    .await?
+    .expect("a fresh code links the chat");
     assert_eq!(org.id, cast.org_a.id);
     assert_eq!(link.linked_by, cast.alice.user().id);
     // The same code again with the same bot links nothing; with the other bot, once.
     assert!(
-        core.redeem_telegram_code(
+        redeem(
+            &core,
             Bot::Support,
             &code.code,
             chat(777, ChatKind::Private, "Хтось")
@@ -85,19 +112,19 @@ async fn a_code_carries_links_to_each_running_bot_and_links_a_chat_once_per_bot(
         .await?
         .is_none()
     );
-    let (group, _) = core
-        .redeem_telegram_code(
-            Bot::Alert,
-            &code.code.to_uppercase(),
-            chat(-1001, ChatKind::Supergroup, "Диспетчерська зміна"),
-        )
-        .await?
-        .expect("the alert bot takes the code once too");
+    let (group, _) = redeem(
+        &core,
+        Bot::Alert,
+        &code.code.to_uppercase(),
+        chat(-1001, ChatKind::Supergroup, "Диспетчерська зміна"),
+    )
+    .await?
+    .expect("the alert bot takes the code once too");
     assert!(group.chat.kind.is_group());
     // Nonsense and unknown codes link nothing.
     for bad in ["", "start", "../../etc", &"0".repeat(32)] {
         assert!(
-            core.redeem_telegram_code(Bot::Alert, bad, chat(9, ChatKind::Private, "x"))
+            redeem(&core, Bot::Alert, bad, chat(9, ChatKind::Private, "x"))
                 .await?
                 .is_none(),
             "{bad:?}"
@@ -127,7 +154,8 @@ async fn an_expired_code_links_nothing() -> anyhow::Result<()> {
     cast.server.clock.advance(Duration::minutes(11));
     let core = cast.server.store()?;
     assert!(
-        core.redeem_telegram_code(
+        redeem(
+            &core,
             Bot::Support,
             &code.code,
             chat(501, ChatKind::Private, "Олена")
@@ -147,14 +175,14 @@ async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<(
         .alice
         .post_json("/api/v1/telegram/link-codes", &())
         .await?;
-    let (link, _) = core
-        .redeem_telegram_code(
-            Bot::Support,
-            &code.code,
-            chat(501, ChatKind::Private, "Олена"),
-        )
-        .await?
-        .expect("linked");
+    let (link, _) = redeem(
+        &core,
+        Bot::Support,
+        &code.code,
+        chat(501, ChatKind::Private, "Олена"),
+    )
+    .await?
+    .expect("linked");
 
     // Bob's taxi service sees nothing of it and cannot unlink it.
     let bobs: Vec<TelegramLink> = cast.bob.get_json("/api/v1/telegram/links").await?;
@@ -186,14 +214,14 @@ async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<(
         .alice
         .post_json("/api/v1/telegram/link-codes", &())
         .await?;
-    let (relinked, _) = core
-        .redeem_telegram_code(
-            Bot::Support,
-            &again.code,
-            chat(501, ChatKind::Private, "Олена"),
-        )
-        .await?
-        .expect("linked again");
+    let (relinked, _) = redeem(
+        &core,
+        Bot::Support,
+        &again.code,
+        chat(501, ChatKind::Private, "Олена"),
+    )
+    .await?
+    .expect("linked again");
     assert_eq!(relinked.id, link.id);
     assert!(relinked.active);
     Ok(())
@@ -236,14 +264,19 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
         .alice
         .post_json("/api/v1/telegram/link-codes", &())
         .await?;
-    let (link, _) = core
-        .redeem_telegram_code(
-            Bot::Support,
-            &code.code,
-            chat(501, ChatKind::Private, "Олена"),
-        )
-        .await?
-        .expect("linked");
+    let (link, _) = redeem(
+        &core,
+        Bot::Support,
+        &code.code,
+        chat(501, ChatKind::Private, "Олена"),
+    )
+    .await?
+    .expect("linked");
+    // The greeting went into the queue with the link, once.
+    let greeting = core.due_telegram(100).await?;
+    assert_eq!(greeting.len(), 1);
+    assert_eq!(greeting[0].request["text"], "Вітаємо, Таксі Ластівка!");
+    core.telegram_sent(greeting[0].id, 1).await?;
     let text = |t: &str| serde_json::json!({"method": "sendMessage", "text": t});
     let ticket = cast
         .alice
@@ -310,10 +343,14 @@ async fn unlinking_drops_what_was_still_queued_for_the_chat() -> anyhow::Result<
         .alice
         .post_json("/api/v1/telegram/link-codes", &())
         .await?;
-    let (link, _) = core
-        .redeem_telegram_code(Bot::Alert, &code.code, chat(-42, ChatKind::Group, "Зміна"))
-        .await?
-        .expect("linked");
+    let (link, _) = redeem(
+        &core,
+        Bot::Alert,
+        &code.code,
+        chat(-42, ChatKind::Group, "Зміна"),
+    )
+    .await?
+    .expect("linked");
     core.queue_telegram(
         Bot::Alert,
         -42,
@@ -325,5 +362,75 @@ async fn unlinking_drops_what_was_still_queued_for_the_chat() -> anyhow::Result<
     let res = cast.alice.request(Method::DELETE, &path).send().await?;
     assert_eq!(res.status().as_u16(), 204);
     assert!(core.due_telegram(100).await?.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_start_update_replayed_after_a_crash_links_and_greets_once() -> anyhow::Result<()> {
+    let cast = Cast::new().await?;
+    running_bots(&cast)?;
+    let core = cast.server.store()?;
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let start = |greet: &'static str| {
+        let g: Greeting =
+            Box::new(move |_| serde_json::json!({"method": "sendMessage", "text": greet}));
+        g
+    };
+    let refuse = serde_json::json!({"method": "sendMessage", "text": "Код не підходить"});
+    let first = core
+        .redeem_telegram_code(
+            Bot::Support,
+            900,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена"),
+            start("Вітаємо"),
+            refuse.clone(),
+        )
+        .await?;
+    assert!(matches!(first, Redeemed::Linked(..)));
+    let replay = core
+        .redeem_telegram_code(
+            Bot::Support,
+            900,
+            &code.code,
+            chat(501, ChatKind::Private, "Олена"),
+            start("Вітаємо"),
+            refuse.clone(),
+        )
+        .await?;
+    assert!(matches!(replay, Redeemed::AlreadyHandled));
+    // A stranger guessing gets a refusal that names nothing.
+    let guess = core
+        .redeem_telegram_code(
+            Bot::Support,
+            901,
+            &"ab".repeat(16),
+            chat(666, ChatKind::Private, "Хтось"),
+            start("Вітаємо"),
+            refuse,
+        )
+        .await?;
+    assert!(matches!(guess, Redeemed::Refused));
+    let queued: Vec<(i64, String)> = core
+        .due_telegram(100)
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                o.chat_id,
+                o.request["text"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        queued,
+        [
+            (501, "Вітаємо".to_owned()),
+            (666, "Код не підходить".to_owned())
+        ]
+    );
     Ok(())
 }

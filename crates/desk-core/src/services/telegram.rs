@@ -25,6 +25,20 @@ use crate::storage::{LinkCodeInsert, LinkWrite, Outgoing, OutgoingInsert};
 /// customer page asks for a new one before it runs out.
 pub const LINK_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 
+/// The message a newly linked chat gets, made from its organisation (the bridge words it).
+pub type Greeting = Box<dyn FnOnce(&Organization) -> serde_json::Value + Send>;
+
+/// What a `/start <code>` came to.
+#[derive(Debug, Clone)]
+pub enum Redeemed {
+    /// The chat is linked (or linked again) to the organisation.
+    Linked(TelegramLink, Organization),
+    /// Not a code that links anything (unknown, used, expired).
+    Refused,
+    /// This update was handled before: nothing was done again.
+    AlreadyHandled,
+}
+
 /// A code as Telegram's `start` parameter carries it: 32 hex digits (128 random bits).
 fn new_code() -> (String, [u8; 32]) {
     let mut raw = [0u8; 16];
@@ -148,50 +162,100 @@ impl Core {
         .await
     }
 
-    /// The bridge's side of a link: `code` arrived from `chat` through `bot`. Links the chat to
-    /// the code's organisation if the code is good (unused with this bot, not expired); `None`
-    /// for any other code, which the bridge answers without saying why.
-    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id = chat.id))]
+    /// The bridge's side of a link: `code` arrived in update `update_id` from `chat` through
+    /// `bot`. A good code (unused with this bot, not expired) links the chat to the code's
+    /// organisation and queues `greet(organisation)` for it; any other code queues `refuse`,
+    /// which says nothing of why. The update counts as handled in the same transaction, so a
+    /// repeat after a crash links nothing twice and greets once.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id = chat.id, update_id))]
     pub async fn redeem_telegram_code(
         &self,
         bot: Bot,
+        update_id: i64,
         code: &str,
         chat: ChatRef,
-    ) -> Result<Option<(TelegramLink, Organization)>> {
+        greet: Greeting,
+        refuse: serde_json::Value,
+    ) -> Result<Redeemed> {
         let code = code.trim().to_ascii_lowercase();
-        if !well_formed(&code) {
-            return Ok(None);
-        }
-        let hash = code_hash(&code);
+        let hash = well_formed(&code).then(|| code_hash(&code));
         let now = self.clock.now_ms();
-        let link = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    let Some(owner) = tx.use_link_code(hash, bot, now).await? else {
-                        return Ok(None);
-                    };
-                    let id = tx
-                        .put_link(&LinkWrite {
-                            id: Uuid::now_v7(),
-                            bot,
-                            chat,
-                            organization_id: owner.organization_id,
-                            linked_by: owner.user_id,
-                            at_ms: now,
-                        })
-                        .await?;
-                    tx.link_in_tx(id).await
-                })
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !tx.claim_update(bot, update_id).await? {
+                    return Ok(Redeemed::AlreadyHandled);
+                }
+                let chat_id = chat.id;
+                let owner = match hash {
+                    Some(h) => tx.use_link_code(h, bot, now).await?,
+                    None => None,
+                };
+                let queue = |request: serde_json::Value| OutgoingInsert {
+                    bot,
+                    chat_id,
+                    request,
+                    ticket_id: None,
+                    at_ms: now,
+                };
+                let Some(owner) = owner else {
+                    tx.queue_outgoing(&queue(refuse)).await?;
+                    return Ok(Redeemed::Refused);
+                };
+                let id = tx
+                    .put_link(&LinkWrite {
+                        id: Uuid::now_v7(),
+                        bot,
+                        chat,
+                        organization_id: owner.organization_id,
+                        linked_by: owner.user_id,
+                        at_ms: now,
+                    })
+                    .await?;
+                let link = tx
+                    .link_in_tx(id)
+                    .await?
+                    .ok_or_else(|| Error::internal("a link vanished inside its own write"))?;
+                let org = tx
+                    .organization_in_tx(owner.organization_id)
+                    .await?
+                    .ok_or_else(|| Error::internal("a linked organisation vanished"))?;
+                tx.queue_outgoing(&queue(greet(&org))).await?;
+                Ok(Redeemed::Linked(link, org))
             })
-            .await?;
-        let Some(link) = link else { return Ok(None) };
-        let org = self
-            .storage
-            .organization(link.organization_id)
-            .await?
-            .ok_or_else(|| Error::internal("a linked organisation vanished"))?;
-        tracing::info!(link_id = %link.id, organization_id = %org.id, "telegram chat linked");
-        Ok(Some((link, org)))
+        })
+        .await
+    }
+
+    /// An update answered with at most one message (help, «which ticket?»), handled once:
+    /// `false` if it already was, and then nothing is queued again.
+    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id, update_id))]
+    pub async fn answer_telegram_update(
+        &self,
+        bot: Bot,
+        update_id: i64,
+        chat_id: i64,
+        request: Option<serde_json::Value>,
+    ) -> Result<bool> {
+        let at_ms = self.clock.now_ms();
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !tx.claim_update(bot, update_id).await? {
+                    return Ok(false);
+                }
+                if let Some(request) = request {
+                    tx.queue_outgoing(&OutgoingInsert {
+                        bot,
+                        chat_id,
+                        request,
+                        ticket_id: None,
+                        at_ms,
+                    })
+                    .await?;
+                }
+                Ok(true)
+            })
+        })
+        .await
     }
 
     /// The active link of a chat with a bot, if it has one: what the bridge may tell it.
@@ -217,10 +281,8 @@ impl Core {
     }
 
     /// Marks an update that needs nothing done as handled; `false` if it already was.
-    #[instrument(skip_all, err, fields(bot = bot.as_str(), update_id))]
     pub async fn skip_telegram_update(&self, bot: Bot, update_id: i64) -> Result<bool> {
-        self.write(move |tx| Box::pin(async move { tx.claim_update(bot, update_id).await }))
-            .await
+        self.answer_telegram_update(bot, update_id, 0, None).await
     }
 
     /// Queues a message for a chat (a request the Bot API takes, e.g. `sendMessage`).

@@ -28,6 +28,7 @@ pub trait AccountRows {
     /// `false` when the email is taken.
     async fn insert_user(&mut self, u: &UserInsert) -> Result<bool>;
     async fn user(&mut self, id: Uuid) -> Result<Option<User>>;
+    async fn organization_in_tx(&mut self, id: Uuid) -> Result<Option<Organization>>;
     async fn set_password(&mut self, user_id: Uuid, password_hash: &str) -> Result<()>;
     async fn revoke_sessions_of(&mut self, user_id: Uuid, now_ms: i64) -> Result<()>;
     async fn insert_session(

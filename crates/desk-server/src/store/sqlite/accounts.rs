@@ -191,6 +191,10 @@ impl AccountRows for WriteCtx {
         user(&mut self.conn, id).await
     }
 
+    async fn organization_in_tx(&mut self, id: Uuid) -> Result<Option<Organization>> {
+        organization(&mut self.conn, id).await
+    }
+
     async fn set_password(&mut self, user_id: Uuid, password_hash: &str) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
