@@ -1,6 +1,7 @@
 //! Test kit: a real `desk-server` on 127.0.0.1:0 with a fresh database in a temporary
 //! directory, restartable on the same data, plus signed-in sessions for the usual cast
-//! (two customers of organisation A, one of B, an agent, an admin) and request helpers.
+//! (two customers of organisation A, one of B, an agent, an admin) and request helpers; and
+//! [`bot_api`], a Telegram Bot API stand-in.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,8 @@ use desk_server::admin::{self, AddUser};
 use desk_server::{Clock, Config, Running};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub mod bot_api;
 
 pub use reqwest;
 
