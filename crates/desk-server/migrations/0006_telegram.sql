@@ -58,3 +58,10 @@ CREATE TABLE telegram_outbox (
 );
 CREATE INDEX telegram_outbox_pending ON telegram_outbox(bot, chat_id, id) WHERE sent_at IS NULL AND dropped IS NULL;
 CREATE INDEX telegram_outbox_sent ON telegram_outbox(bot, chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL;
+
+-- How far the bridge has read the change log for what to tell chats (a specialist's reply…):
+-- moved in the same transaction as the messages it queued, so each is queued once.
+CREATE TABLE telegram_cursors (
+    name  TEXT PRIMARY KEY,
+    seq   INTEGER NOT NULL
+);

@@ -273,7 +273,7 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
     .await?
     .expect("linked");
     // The greeting went into the queue with the link, once.
-    let greeting = core.due_telegram(100).await?;
+    let greeting = core.due_telegram(Bot::Support, 100).await?;
     assert_eq!(greeting.len(), 1);
     assert_eq!(greeting[0].request["text"], "Вітаємо, Таксі Ластівка!");
     core.telegram_sent(greeting[0].id, 1).await?;
@@ -294,16 +294,16 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
         .await?;
     let ids = |due: Vec<desk_core::storage::Outgoing>| due.iter().map(|o| o.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(core.due_telegram(100).await?),
+        ids(core.due_telegram(Bot::Support, 100).await?),
         [a1, b1],
         "one per chat, oldest first"
     );
 
     // A 429 holds the chat's first message, and the ones after it wait behind it.
     core.telegram_retry_later(a1, 3_000).await?;
-    assert_eq!(ids(core.due_telegram(100).await?), [b1]);
+    assert_eq!(ids(core.due_telegram(Bot::Support, 100).await?), [b1]);
     cast.server.clock.advance(Duration::seconds(4));
-    let due = core.due_telegram(100).await?;
+    let due = core.due_telegram(Bot::Support, 100).await?;
     assert_eq!(ids(due.clone()), [a1, b1]);
     assert_eq!(due[0].attempts, 1);
     assert_eq!(due[0].request["text"], "перше");
@@ -311,9 +311,9 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
     // Kept across a restart, marked sent only when told.
     cast.server.restart().await?;
     let core = cast.server.store()?;
-    assert_eq!(ids(core.due_telegram(100).await?), [a1, b1]);
+    assert_eq!(ids(core.due_telegram(Bot::Support, 100).await?), [a1, b1]);
     core.telegram_sent(a1, 9001).await?;
-    assert_eq!(ids(core.due_telegram(100).await?), [a2, b1]);
+    assert_eq!(ids(core.due_telegram(Bot::Support, 100).await?), [a2, b1]);
     assert_eq!(
         core.ticket_of_telegram_message(Bot::Support, 501, 9001)
             .await?,
@@ -323,7 +323,7 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
 
     // The customer blocks the bot: the link goes inactive and nothing more goes there.
     core.telegram_chat_refused(Bot::Support, 501).await?;
-    assert_eq!(ids(core.due_telegram(100).await?), [b1]);
+    assert_eq!(ids(core.due_telegram(Bot::Support, 100).await?), [b1]);
     assert!(
         core.telegram_link_for_chat(Bot::Support, 501)
             .await?
@@ -361,7 +361,7 @@ async fn unlinking_drops_what_was_still_queued_for_the_chat() -> anyhow::Result<
     let path = format!("/api/v1/telegram/links/{}", link.id);
     let res = cast.alice.request(Method::DELETE, &path).send().await?;
     assert_eq!(res.status().as_u16(), 204);
-    assert!(core.due_telegram(100).await?.is_empty());
+    assert!(core.due_telegram(Bot::Alert, 100).await?.is_empty());
     Ok(())
 }
 
@@ -415,7 +415,7 @@ async fn a_start_update_replayed_after_a_crash_links_and_greets_once() -> anyhow
         .await?;
     assert!(matches!(guess, Redeemed::Refused));
     let queued: Vec<(i64, String)> = core
-        .due_telegram(100)
+        .due_telegram(Bot::Support, 100)
         .await?
         .into_iter()
         .map(|o| {

@@ -8,8 +8,10 @@
 //! - [`html`]: escaping for `parse_mode = HTML`; [`split`]: messages over 4,096 characters cut
 //!   into parts that are each valid; [`pace`]: when the next send to a chat may go.
 //!
-//! The bridge (linking chats, the support bot, the alert bot) is built on these later.
+//! - [`bridge`]: the bridge itself, on top of desk-core's services: linking chats, the send
+//!   queue, and specialists' replies to linked support chats.
 
+pub mod bridge;
 mod client;
 mod error;
 pub mod html;
@@ -20,8 +22,8 @@ mod token;
 pub mod types;
 
 pub use client::{Bot, DEFAULT_API_URL, Download};
-pub use multipart::InputFile;
 pub use error::Error;
+pub use multipart::InputFile;
 pub use token::{BotToken, TokenError};
 pub use types::*;
 

@@ -300,8 +300,8 @@ pub struct GetUpdates {
     pub allowed_updates: Vec<String>,
 }
 
-/// `sendMessage`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `sendMessage`. Readable back too: the bridge keeps queued requests as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendMessage {
     pub chat_id: i64,
     pub text: String,
@@ -312,7 +312,7 @@ pub struct SendMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_markup: Option<InlineKeyboardMarkup>,
     /// Links in Desk's messages point into the app; previews would only add noise.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disable_web_page_preview: bool,
 }
 
@@ -420,7 +420,10 @@ impl std::fmt::Debug for SetWebhook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetWebhook")
             .field("url", &self.url)
-            .field("secret_token", &self.secret_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_token",
+                &self.secret_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("allowed_updates", &self.allowed_updates)
             .field("drop_pending_updates", &self.drop_pending_updates)
             .finish()

@@ -305,10 +305,12 @@ impl Core {
             .await
     }
 
-    /// What may be sent now: each chat's oldest unsent message, oldest first.
-    #[instrument(skip_all, err)]
-    pub async fn due_telegram(&self, limit: i64) -> Result<Vec<Outgoing>> {
-        self.storage.due_outgoing(self.clock.now_ms(), limit).await
+    /// What `bot` may send now: each chat's oldest unsent message, oldest first.
+    #[instrument(skip_all, err, fields(bot = bot.as_str()))]
+    pub async fn due_telegram(&self, bot: Bot, limit: i64) -> Result<Vec<Outgoing>> {
+        self.storage
+            .due_outgoing(bot, self.clock.now_ms(), limit)
+            .await
     }
 
     /// The Bot API took message `id` as its `message_id`.
@@ -346,6 +348,52 @@ impl Core {
         .await?;
         tracing::warn!("telegram refused the bot in a chat; its link is inactive");
         Ok(())
+    }
+
+    /// Telegram rejects message `id` as it stands (a 4xx other than 429/403): give it up.
+    #[instrument(skip_all, err, fields(outgoing_id = id))]
+    pub async fn telegram_give_up(&self, id: i64, reason: &str) -> Result<()> {
+        let reason = reason.to_owned();
+        self.write(move |tx| Box::pin(async move { tx.drop_outgoing(id, &reason).await }))
+            .await
+    }
+
+    /// Where cursor `name` stands in the change log (`None`: never set).
+    pub async fn telegram_cursor(&self, name: &str) -> Result<Option<i64>> {
+        self.storage.telegram_cursor(name).await
+    }
+
+    /// Queues `messages` and moves cursor `name` from `from` to `to` in one transaction, so
+    /// what a stretch of the change log asks to tell chats is queued exactly once. `false` (and
+    /// nothing queued) when the cursor was not at `from`.
+    #[instrument(skip_all, err, fields(cursor = name, from, to, messages = messages.len()))]
+    pub async fn queue_telegram_from_log(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        messages: Vec<(Bot, i64, serde_json::Value, Option<Uuid>)>,
+    ) -> Result<bool> {
+        let (name, at_ms) = (name.to_owned(), self.clock.now_ms());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !tx.move_cursor(&name, from, to).await? {
+                    return Ok(false);
+                }
+                for (bot, chat_id, request, ticket_id) in messages {
+                    tx.queue_outgoing(&OutgoingInsert {
+                        bot,
+                        chat_id,
+                        request,
+                        ticket_id,
+                        at_ms,
+                    })
+                    .await?;
+                }
+                Ok(true)
+            })
+        })
+        .await
     }
 
     /// The ticket a message the bot sent was about: where a reply to it belongs.

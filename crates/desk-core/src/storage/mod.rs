@@ -181,9 +181,11 @@ pub trait Storage: Send + Sync + 'static {
     async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>>;
     /// The next update id `bot`'s `getUpdates` asks for (0 before the first).
     async fn telegram_offset(&self, bot: Bot) -> Result<i64>;
-    /// For each chat, its oldest unsent message if that may go at `now_ms` (so each chat's
+    /// For each of `bot`'s chats, its oldest unsent message if that may go at `now_ms` (so each chat's
     /// messages go in order), oldest first, at most `limit`.
-    async fn due_outgoing(&self, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>>;
+    async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>>;
+    /// Where cursor `name` stands (`None`: never set).
+    async fn telegram_cursor(&self, name: &str) -> Result<Option<i64>>;
     /// The ticket a message the bot sent to the chat was about.
     async fn ticket_of_sent(&self, bot: Bot, chat_id: i64, message_id: i64)
     -> Result<Option<Uuid>>;

@@ -85,6 +85,12 @@ pub trait TelegramRows {
     async fn mark_outgoing_sent(&mut self, id: i64, message_id: i64, now_ms: i64) -> Result<()>;
     /// Counts a failed attempt and holds the message until `not_before_ms`.
     async fn postpone_outgoing(&mut self, id: i64, not_before_ms: i64) -> Result<()>;
+    /// Moves cursor `name` from `from` to `to`; `false` (and nothing moved) when it was not at
+    /// `from` (someone else read that stretch of the change log first). A cursor never set
+    /// counts as being at `from`.
+    async fn move_cursor(&mut self, name: &str, from: i64, to: i64) -> Result<bool>;
+    /// Gives up one queued message for good (Telegram rejects it as it stands), saying why.
+    async fn drop_outgoing(&mut self, id: i64, reason: &str) -> Result<()>;
     /// Gives up every unsent message to the chat, saying why.
     async fn drop_outgoing_to(&mut self, bot: Bot, chat_id: i64, reason: &str) -> Result<()>;
 }

@@ -198,8 +198,13 @@ impl Storage for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn due_outgoing(&self, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
-        telegram::due(&mut *self.conn().await?, now_ms, limit).await
+    async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
+        telegram::due(&mut *self.conn().await?, bot, now_ms, limit).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_cursor(&self, name: &str) -> Result<Option<i64>> {
+        telegram::cursor(&mut *self.conn().await?, name).await
     }
 
     #[tracing::instrument(skip_all, err)]

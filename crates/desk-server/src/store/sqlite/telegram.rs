@@ -119,13 +119,19 @@ struct OutgoingRow {
 
 /// Each chat's oldest pending message (the partial index walks chats in id order), kept if it
 /// may go now.
-pub async fn due(conn: &mut SqliteConnection, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
+pub async fn due(
+    conn: &mut SqliteConnection,
+    bot: Bot,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<Outgoing>> {
     let rows: Vec<OutgoingRow> = sqlx::query_as(
         "SELECT o.id, o.bot, o.chat_id, o.request, o.ticket_id, o.attempts, o.created_at \
          FROM telegram_outbox o JOIN (SELECT MIN(id) AS id FROM telegram_outbox \
-           WHERE sent_at IS NULL AND dropped IS NULL GROUP BY bot, chat_id) f ON f.id = o.id \
-         WHERE o.not_before <= ? ORDER BY o.id LIMIT ?",
+           WHERE bot = ?1 AND sent_at IS NULL AND dropped IS NULL GROUP BY chat_id) f \
+         ON f.id = o.id WHERE o.not_before <= ?2 ORDER BY o.id LIMIT ?3",
     )
+    .bind(bot.as_str())
     .bind(now_ms)
     .bind(limit)
     .fetch_all(conn)
@@ -146,6 +152,14 @@ pub async fn due(conn: &mut SqliteConnection, now_ms: i64, limit: i64) -> Result
             })
         })
         .collect()
+}
+
+pub async fn cursor(conn: &mut SqliteConnection, name: &str) -> Result<Option<i64>> {
+    sqlx::query_scalar("SELECT seq FROM telegram_cursors WHERE name = ?")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+        .db()
 }
 
 pub async fn ticket_of_sent(
@@ -309,6 +323,31 @@ impl TelegramRows for WriteCtx {
         .execute(&mut self.conn)
         .await
         .db()?;
+        Ok(())
+    }
+
+    async fn move_cursor(&mut self, name: &str, from: i64, to: i64) -> Result<bool> {
+        let moved = sqlx::query(
+            "INSERT INTO telegram_cursors (name, seq) VALUES (?1, ?3) \
+             ON CONFLICT (name) DO UPDATE SET seq = excluded.seq WHERE telegram_cursors.seq = ?2",
+        )
+        .bind(name)
+        .bind(from)
+        .bind(to)
+        .execute(&mut self.conn)
+        .await
+        .db()?
+        .rows_affected();
+        Ok(moved == 1)
+    }
+
+    async fn drop_outgoing(&mut self, id: i64, reason: &str) -> Result<()> {
+        sqlx::query("UPDATE telegram_outbox SET dropped = ? WHERE id = ? AND sent_at IS NULL")
+            .bind(reason)
+            .bind(id)
+            .execute(&mut self.conn)
+            .await
+            .db()?;
         Ok(())
     }
 

@@ -1,0 +1,130 @@
+//! The bridge between Desk and Telegram, on top of desk-core's services (no SQL and no ticket
+//! or incident rule of its own). Per configured bot, three tasks:
+//!
+//! - **identify**: `getMe` until it answers, so the customer page can hand out `t.me` links;
+//! - **poll**: `getUpdates` long polling from the offset desk-core keeps; each update is
+//!   handled by a service that moves the offset in the same transaction as its effect, so a
+//!   crash loses no update and applies none twice (the offset sent to Telegram only confirms
+//!   what is already committed);
+//! - **send**: drains desk-core's send queue in order per chat, paced to the Bot API's limits,
+//!   marking a message sent only on Telegram's answer.
+//!
+//! And one **notify** task reads the change log from a cursor kept with what it queues, and
+//! queues what chats must hear: a specialist's reply to a ticket of a linked organisation.
+
+mod notify;
+mod poll;
+mod send;
+pub mod text;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use desk_core::Core;
+use desk_domain::{Bot as BotKind, BotIdentity};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Bot, BotToken};
+
+/// What the bridge needs to run: where the Bot API is and the tokens of the bots to run.
+#[derive(Clone)]
+pub struct BridgeConfig {
+    pub api_url: String,
+    pub support: Option<BotToken>,
+    pub alert: Option<BotToken>,
+    /// `getUpdates` long-poll timeout, seconds.
+    pub poll_timeout_secs: u32,
+}
+
+impl BridgeConfig {
+    pub fn bots(&self) -> Vec<(BotKind, BotToken)> {
+        [
+            (BotKind::Support, &self.support),
+            (BotKind::Alert, &self.alert),
+        ]
+        .into_iter()
+        .filter_map(|(k, t)| t.clone().map(|t| (k, t)))
+        .collect()
+    }
+}
+
+/// The bots running, as Telegram knows them; the routes read it to hand out links.
+#[derive(Debug, Clone, Default)]
+pub struct Identities(Arc<RwLock<Vec<BotIdentity>>>);
+
+impl Identities {
+    /// The bots known so far, support first.
+    pub fn get(&self) -> Vec<BotIdentity> {
+        let mut bots = self.0.read().map(|b| b.clone()).unwrap_or_default();
+        bots.sort_by_key(|b| BotKind::ALL.iter().position(|k| *k == b.bot));
+        bots
+    }
+
+    /// Records (or replaces) what Telegram said a bot is called.
+    pub fn set(&self, identity: BotIdentity) {
+        if let Ok(mut bots) = self.0.write() {
+            bots.retain(|b| b.bot != identity.bot);
+            bots.push(identity);
+        }
+    }
+}
+
+/// Shared by one bot's tasks.
+#[derive(Clone)]
+pub(crate) struct BotCtx {
+    pub kind: BotKind,
+    pub api: Bot,
+    pub core: Core,
+    /// Pokes the sender when something was queued.
+    pub queued: Arc<Notify>,
+    pub stopping: CancellationToken,
+}
+
+/// Waits `d`, or less if the bridge is stopping; `false` when it is.
+pub(crate) async fn pause(stopping: &CancellationToken, d: Duration) -> bool {
+    tokio::select! {
+        _ = stopping.cancelled() => false,
+        _ = tokio::time::sleep(d) => true,
+    }
+}
+
+/// Runs every configured bot until `stopping` is cancelled; answers when all its tasks ended.
+pub async fn run(
+    core: Core,
+    config: BridgeConfig,
+    identities: Identities,
+    stopping: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut pokes = HashMap::new();
+    let mut tasks = Vec::new();
+    for (kind, token) in config.bots() {
+        let api = Bot::new(&config.api_url, token)?;
+        let queued = Arc::new(Notify::new());
+        pokes.insert(kind, queued.clone());
+        let ctx = BotCtx {
+            kind,
+            api,
+            core: core.clone(),
+            queued,
+            stopping: stopping.clone(),
+        };
+        let ids = identities.clone();
+        let timeout = config.poll_timeout_secs;
+        tasks.push(tokio::spawn(async move {
+            if poll::identify(&ctx, &ids).await {
+                let sender = tokio::spawn(send::run(ctx.clone()));
+                poll::run(ctx, timeout).await;
+                let _ = sender.await;
+            }
+        }));
+    }
+    if !tasks.is_empty() {
+        tasks.push(tokio::spawn(notify::run(core, pokes, stopping)));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}

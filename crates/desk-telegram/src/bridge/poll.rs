@@ -1,0 +1,217 @@
+//! Updates in: `getUpdates` from desk-core's offset; each update handled by one service call
+//! that also marks it handled.
+
+use std::time::Duration;
+
+use desk_domain::{BotIdentity, ChatKind, ChatRef};
+use serde_json::json;
+
+use super::{BotCtx, Identities, pause, text};
+use crate::Error;
+use crate::types::{Chat, ChatType, GetUpdates, Message, SendMessage, Update};
+
+/// Longest wait between tries of a bot that cannot be reached.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(7))).min(MAX_BACKOFF)
+}
+
+/// `getMe` until it answers; records the bot's name. `false` if the token is refused (the log
+/// says so; nothing else can work) or the bridge stops first.
+pub(crate) async fn identify(ctx: &BotCtx, ids: &Identities) -> bool {
+    let mut attempt = 0;
+    loop {
+        match ctx.api.get_me().await {
+            Ok(me) => {
+                let username = me.username.unwrap_or_default();
+                tracing::info!(bot = ctx.kind.as_str(), %username, "telegram bot running");
+                ids.set(BotIdentity {
+                    bot: ctx.kind,
+                    username,
+                });
+                return true;
+            }
+            Err(Error::Unauthorized) => {
+                tracing::error!(
+                    bot = ctx.kind.as_str(),
+                    "telegram refuses the bot token: check it with @BotFather and `desk-server telegram check`; this bot is not running"
+                );
+                return false;
+            }
+            Err(e) => {
+                tracing::warn!(bot = ctx.kind.as_str(), error = %e, "telegram not reachable yet; trying again");
+                if !pause(&ctx.stopping, backoff(attempt)).await {
+                    return false;
+                }
+                attempt += 1;
+            }
+        }
+    }
+}
+
+pub(crate) async fn run(ctx: BotCtx, timeout: u32) {
+    let mut attempt = 0;
+    loop {
+        if ctx.stopping.is_cancelled() {
+            return;
+        }
+        let offset = match ctx.core.telegram_offset(ctx.kind).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e.en, "cannot read the telegram offset");
+                if !pause(&ctx.stopping, backoff(attempt)).await {
+                    return;
+                }
+                attempt += 1;
+                continue;
+            }
+        };
+        let req = GetUpdates {
+            offset: (offset > 0).then_some(offset),
+            limit: Some(100),
+            timeout,
+            allowed_updates: vec![
+                "message".into(),
+                "edited_message".into(),
+                "callback_query".into(),
+                "my_chat_member".into(),
+            ],
+        };
+        let updates = tokio::select! {
+            _ = ctx.stopping.cancelled() => return,
+            got = ctx.api.get_updates(&req) => got,
+        };
+        match updates {
+            Ok(updates) => {
+                attempt = 0;
+                for u in updates {
+                    if let Err(e) = handle(&ctx, &u).await {
+                        // Not marked handled: the next poll brings it again.
+                        tracing::error!(update_id = u.update_id, error = %e.en, cause = ?e.cause, "telegram update not handled; will retry");
+                        let _ = pause(&ctx.stopping, backoff(attempt)).await;
+                        attempt += 1;
+                        break;
+                    }
+                }
+            }
+            Err(Error::Unauthorized) => {
+                tracing::error!(
+                    bot = ctx.kind.as_str(),
+                    "telegram no longer accepts the bot token; polling stopped"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(bot = ctx.kind.as_str(), error = %e, "getUpdates failed; trying again");
+                let wait = e.wait().unwrap_or_else(|| backoff(attempt));
+                if !pause(&ctx.stopping, wait).await {
+                    return;
+                }
+                attempt += 1;
+            }
+        }
+    }
+}
+
+fn chat_ref(chat: &Chat) -> ChatRef {
+    let kind = match chat.kind {
+        ChatType::Private => ChatKind::Private,
+        ChatType::Group => ChatKind::Group,
+        ChatType::Supergroup => ChatKind::Supergroup,
+        ChatType::Channel | ChatType::Other => ChatKind::Channel,
+    };
+    let person = [chat.first_name.as_deref(), chat.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let title = chat
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .or_else(|| (!person.is_empty()).then_some(person))
+        .or_else(|| chat.username.clone())
+        .unwrap_or_default();
+    ChatRef {
+        id: chat.id,
+        kind,
+        title,
+    }
+}
+
+/// A `sendMessage` request for the queue.
+pub(crate) fn html(chat_id: i64, body: String) -> serde_json::Value {
+    let mut v =
+        serde_json::to_value(SendMessage::html(chat_id, body)).unwrap_or_else(|_| json!({}));
+    v["method"] = json!("sendMessage");
+    v
+}
+
+/// Handles one update through one service call that also marks it handled.
+async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
+    let Some(m) = u.message.as_ref() else {
+        // Edits, button presses and membership changes are not acted on yet.
+        ctx.core.skip_telegram_update(ctx.kind, u.update_id).await?;
+        return Ok(());
+    };
+    let en = text::english(m.from.as_ref().and_then(|f| f.language_code.as_deref()));
+    let group = m.chat.kind.is_group();
+    if let Some(("start", code)) = m.command() {
+        if !code.is_empty() {
+            return start(ctx, u.update_id, m, code, en).await;
+        }
+    }
+    let linked = ctx
+        .core
+        .telegram_link_for_chat(ctx.kind, m.chat.id)
+        .await?
+        .is_some();
+    // In groups the bot speaks only when spoken to: a command, or a reply to its own message.
+    let addressed = m.command().is_some()
+        || m.reply_to_message
+            .as_ref()
+            .and_then(|r| r.from.as_ref())
+            .is_some_and(|f| f.is_bot);
+    let answer = if group && !addressed {
+        None
+    } else if linked {
+        Some(text::linked_help(ctx.kind, en))
+    } else {
+        Some(text::not_linked(en))
+    };
+    let answer = answer.map(|a| html(m.chat.id, a));
+    if ctx
+        .core
+        .answer_telegram_update(ctx.kind, u.update_id, m.chat.id, answer)
+        .await?
+    {
+        ctx.queued.notify_one();
+    }
+    Ok(())
+}
+
+async fn start(
+    ctx: &BotCtx,
+    update_id: i64,
+    m: &Message,
+    code: &str,
+    en: bool,
+) -> desk_core::Result<()> {
+    let chat_id = m.chat.id;
+    let kind = ctx.kind;
+    let greet: desk_core::services::Greeting =
+        Box::new(move |org| html(chat_id, text::greeting(kind, org, en)));
+    let refuse = html(chat_id, text::code_refused(en));
+    let outcome = ctx
+        .core
+        .redeem_telegram_code(ctx.kind, update_id, code, chat_ref(&m.chat), greet, refuse)
+        .await?;
+    if let desk_core::services::Redeemed::Linked(link, org) = &outcome {
+        tracing::info!(bot = ctx.kind.as_str(), link_id = %link.id, organization_id = %org.id, "telegram chat linked");
+    }
+    if !matches!(outcome, desk_core::services::Redeemed::AlreadyHandled) {
+        ctx.queued.notify_one();
+    }
+    Ok(())
+}

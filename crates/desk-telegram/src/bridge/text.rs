@@ -1,0 +1,79 @@
+//! What the bots say, in Ukrainian first and in English for a Telegram client set to English.
+//! Everything here is HTML for `parse_mode = HTML`: whatever came from people is escaped.
+
+use desk_domain::{Bot, Message, Organization, Ticket};
+
+use crate::html::{bold, escape};
+
+/// English when the person's Telegram client is set to English; Ukrainian otherwise.
+pub fn english(language_code: Option<&str>) -> bool {
+    language_code.is_some_and(|l| l.starts_with("en"))
+}
+
+pub fn greeting(bot: Bot, org: &Organization, en: bool) -> String {
+    let name = &org.name;
+    match (bot, en) {
+        (Bot::Support, false) => format!(
+            "Вітаємо! Цей чат підключено до служби таксі {}.\nСюди надходитимуть відповіді спеціалістів підтримки на звернення вашої служби.",
+            bold(name)
+        ),
+        (Bot::Support, true) => format!(
+            "Hello! This chat is now linked to {}.\nReplies from support to your service's tickets will arrive here.",
+            bold(name)
+        ),
+        (Bot::Alert, false) => format!(
+            "Вітаємо! Цей чат підключено до служби таксі {} для повідомлень про збої.",
+            bold(name)
+        ),
+        (Bot::Alert, true) => format!(
+            "Hello! This chat is now linked to {} for outage alerts.",
+            bold(name)
+        ),
+    }
+}
+
+pub fn code_refused(en: bool) -> String {
+    if en {
+        "This link does not work (any more). In the Desk app open «Connect Telegram» and use the new link it shows: it is valid for 10 minutes.".into()
+    } else {
+        "Це посилання не підходить або вже недійсне. У програмі Desk відкрийте «Підключити Telegram» і скористайтеся новим посиланням: воно діє 10 хвилин.".into()
+    }
+}
+
+/// What an unlinked chat hears: how to link it, and nothing of any organisation.
+pub fn not_linked(en: bool) -> String {
+    if en {
+        "This chat is not linked to a taxi service yet. In the Desk app open «Connect Telegram» and follow the link for this bot.".into()
+    } else {
+        "Цей чат ще не підключено до служби таксі. У програмі Desk відкрийте «Підключити Telegram» і перейдіть за посиланням для цього бота.".into()
+    }
+}
+
+/// What a linked chat hears when it writes: honest about what the bot does today.
+pub fn linked_help(bot: Bot, en: bool) -> String {
+    match (bot, en) {
+        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб написати в підтримку, скористайтеся програмою Desk.".into(),
+        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To write to support, use the Desk app.".into(),
+        (Bot::Alert, false) => "Цей чат підключено для повідомлень про збої. Щоб повідомити про збій, скористайтеся програмою Desk (кнопка «Повідомити про збій»).".into(),
+        (Bot::Alert, true) => "This chat is linked for outage alerts. To report an outage, use the Desk app (the «Report an outage» button).".into(),
+    }
+}
+
+/// A specialist's reply on ticket #N, as the support chat shows it.
+pub fn reply(ticket: &Ticket, m: &Message) -> (String, String) {
+    let header = format!(
+        "{} {}\n{}:\n",
+        bold(&format!("#{}", ticket.number)),
+        escape(&ticket.subject),
+        bold(&m.author.name),
+    );
+    let mut body = m.body.clone();
+    if !m.attachments.is_empty() {
+        let names: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
+        body.push_str(&format!(
+            "\n\n📎 {} — відкрийте в програмі Desk.",
+            names.join(", ")
+        ));
+    }
+    (header, body)
+}
