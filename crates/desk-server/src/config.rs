@@ -43,6 +43,112 @@ pub struct Config {
     pub outage_repage_secs: u64,
     /// Business hours (`[calendar]`): when non-urgent tickets are handled.
     pub calendar: desk_domain::BusinessCalendar,
+    /// The Telegram bots (`[telegram]`).
+    pub telegram: TelegramConfig,
+}
+
+/// `[telegram]`: the support bot and the alert bot. Either token may be set alone; with neither,
+/// Desk runs without Telegram. `Debug` never shows the tokens or the webhook secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelegramConfig {
+    /// The support bot's token from @BotFather: replies to tickets, and answers to them.
+    pub support_bot_token: Option<desk_telegram::BotToken>,
+    /// The alert bot's token: outage reports at any hour, and news of them.
+    pub alert_bot_token: Option<desk_telegram::BotToken>,
+    /// The Bot API server: the public one, or a self-hosted `telegram-bot-api`.
+    pub api_url: String,
+    /// How updates reach Desk: `poll` (long polling; works behind NAT) or `webhook`.
+    pub mode: TelegramMode,
+    /// In webhook mode, the public HTTPS address Telegram posts updates to.
+    pub webhook_url: Option<String>,
+    /// In webhook mode, the secret Telegram sends with every update so Desk can tell its calls
+    /// from anyone else's.
+    pub secret_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    Poll,
+    Webhook,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        Self {
+            support_bot_token: None,
+            alert_bot_token: None,
+            api_url: desk_telegram::DEFAULT_API_URL.to_owned(),
+            mode: TelegramMode::Poll,
+            webhook_url: None,
+            secret_token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for TelegramConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramConfig")
+            .field("support_bot_token", &self.support_bot_token)
+            .field("alert_bot_token", &self.alert_bot_token)
+            .field("api_url", &self.api_url)
+            .field("mode", &self.mode)
+            .field("webhook_url", &self.webhook_url)
+            .field("secret_token", &self.secret_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl TelegramConfig {
+    /// The configured bots, by the name the operator knows them by.
+    pub fn bots(&self) -> Vec<(&'static str, &desk_telegram::BotToken)> {
+        [
+            ("support bot", self.support_bot_token.as_ref()),
+            ("alert bot", self.alert_bot_token.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, t)| t.map(|t| (name, t)))
+        .collect()
+    }
+
+    /// Refuses settings that cannot work, saying which and what to set.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let url = self.api_url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() <= 8 {
+            anyhow::bail!(
+                "telegram.api_url must be an http(s) address such as {} (it is {:?})",
+                desk_telegram::DEFAULT_API_URL,
+                self.api_url
+            );
+        }
+        if self.mode == TelegramMode::Webhook {
+            match self.webhook_url.as_deref().map(str::trim) {
+                Some(u) if u.starts_with("https://") && u.len() > 8 => {}
+                Some(u) if !u.is_empty() => anyhow::bail!(
+                    "telegram.webhook_url must be an https:// address (Telegram posts only to \
+                     HTTPS); it is {u:?}"
+                ),
+                _ => anyhow::bail!(
+                    "telegram.mode = \"webhook\" needs telegram.webhook_url, the public https:// \
+                     address Telegram will post updates to (or use mode = \"poll\", which needs \
+                     no public address)"
+                ),
+            }
+            let secret_ok = self.secret_token.as_deref().is_some_and(|s| {
+                (1..=256).contains(&s.len())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+            if !secret_ok {
+                anyhow::bail!(
+                    "telegram.mode = \"webhook\" needs telegram.secret_token: 1–256 characters \
+                     of A–Z, a–z, 0–9, _ and -, so Desk can tell Telegram's calls from anyone \
+                     else's (e.g. the output of `openssl rand -hex 32`)"
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The stores desk-server can run on.
@@ -88,6 +194,7 @@ impl Default for Config {
             default_timezone: "Europe/Kyiv".into(),
             outage_repage_secs: 300,
             calendar: desk_domain::BusinessCalendar::default(),
+            telegram: TelegramConfig::default(),
         }
     }
 }
@@ -126,6 +233,7 @@ impl Config {
         if let Err(e) = cfg.calendar.hours() {
             anyhow::bail!("invalid business calendar: {e}");
         }
+        cfg.telegram.check()?;
         Ok(cfg)
     }
 }
@@ -182,6 +290,54 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(err.contains("calendar.timezone"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn telegram_from_file_and_environment_checked_and_redacted() {
+        figment::Jail::expect_with(|jail| {
+            let load = || {
+                Config::load(Some(Path::new("desk.toml")), &Overrides::default())
+                    .map_err(|e| e.to_string())
+            };
+            jail.create_file(
+                "desk.toml",
+                "[telegram]\nsupport_bot_token = \"123456:AAfileSECRET\"\n",
+            )?;
+            let c = load()?;
+            let t = &c.telegram;
+            assert_eq!(t.support_bot_token.as_ref().map(|t| t.bot_id()), Some("123456"));
+            assert!(t.alert_bot_token.is_none());
+            assert_eq!(t.api_url, "https://api.telegram.org");
+            assert_eq!(t.mode, TelegramMode::Poll);
+            assert_eq!(t.bots().len(), 1);
+
+            jail.set_env("DESK_TELEGRAM__ALERT_BOT_TOKEN", "654321:AAenvSECRET");
+            jail.set_env("DESK_TELEGRAM__API_URL", "http://127.0.0.1:8081");
+            let c = load()?;
+            assert_eq!(c.telegram.bots().iter().map(|b| b.0).collect::<Vec<_>>(), ["support bot", "alert bot"]);
+            assert_eq!(c.telegram.api_url, "http://127.0.0.1:8081");
+            let shown = format!("{c:?}");
+            assert!(!shown.contains("SECRET"), "{shown}");
+
+            jail.set_env("DESK_TELEGRAM__MODE", "webhook");
+            let err = load().err().unwrap_or_default();
+            assert!(err.contains("webhook_url"), "{err}");
+            jail.set_env("DESK_TELEGRAM__WEBHOOK_URL", "https://desk.example.com/telegram");
+            let err = load().err().unwrap_or_default();
+            assert!(err.contains("secret_token"), "{err}");
+            jail.set_env("DESK_TELEGRAM__SECRET_TOKEN", "webhookSECRET_1");
+            let c = load()?;
+            assert_eq!(c.telegram.mode, TelegramMode::Webhook);
+            assert!(!format!("{c:?}").contains("SECRET"));
+
+            jail.set_env("DESK_TELEGRAM__SUPPORT_BOT_TOKEN", "not a token SECRET");
+            let err = load().err().unwrap_or_default();
+            let named = err.to_lowercase().contains("telegram.support_bot_token");
+            assert!(err.contains("@BotFather") && named, "{err}");
+            assert!(!err.contains("SECRET"), "the error must not echo the value: {err}");
             Ok(())
         });
     }

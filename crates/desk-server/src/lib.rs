@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod store;
+pub mod telegram;
 pub mod topics;
 
 pub use app::{AppState, Running, start, start_with_clock, start_with_core};

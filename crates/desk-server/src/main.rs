@@ -49,6 +49,15 @@ enum Command {
     Topics(TopicsCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// The Telegram bots.
+    #[command(subcommand)]
+    Telegram(TelegramCommand),
+}
+
+#[derive(Subcommand)]
+enum TelegramCommand {
+    /// Ask the Bot API who each configured token belongs to (getMe) and print the bots' names.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -243,6 +252,24 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}\t{}\t{}\t{}", t.position, t.id, flags, t.title.uk);
             }
             core.close().await;
+            Ok(())
+        }
+        Command::Telegram(TelegramCommand::Check) => {
+            if config.telegram.bots().is_empty() {
+                anyhow::bail!("{}", desk_server::telegram::NONE_CONFIGURED);
+            }
+            let results = desk_server::telegram::check(&config.telegram).await;
+            for r in &results {
+                if r.ok {
+                    println!("{}", r.line);
+                } else {
+                    eprintln!("{}", r.line);
+                }
+            }
+            let failed = results.iter().filter(|r| !r.ok).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} Telegram bot checks failed", results.len());
+            }
             Ok(())
         }
         Command::Openapi => {
