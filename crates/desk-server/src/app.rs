@@ -33,7 +33,7 @@ pub struct AppState {
     /// Failed sign-ins per account (`login_attempts` within `login_window_secs`).
     pub logins: Arc<crate::logins::LoginGuard>,
     /// The Telegram bots this server runs, once Telegram has said their names.
-    pub bots: crate::bots::Bots,
+    pub bots: desk_telegram::bridge::Identities,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -133,7 +133,7 @@ pub async fn start_with_core(
             config.login_window_secs,
         )),
         core,
-        bots: crate::bots::Bots::default(),
+        bots: desk_telegram::bridge::Identities::default(),
         config: Arc::new(config),
         stopping: CancellationToken::new(),
     };
@@ -145,6 +145,14 @@ pub async fn start_with_core(
         state.config.outage_repage_secs,
         stopping.clone(),
     ));
+    let bridge = crate::telegram::bridge_config(&state.config.telegram)?.map(|cfg| {
+        tokio::spawn(desk_telegram::bridge::run(
+            core.clone(),
+            cfg,
+            state.bots.clone(),
+            stopping.clone(),
+        ))
+    });
     let task = tokio::spawn(async move {
         let stopped = stopping.clone();
         let serve = axum::serve(listener, app.into_make_service())
@@ -156,8 +164,11 @@ pub async fn start_with_core(
             Ok(res) => res??,
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
-        // No page may be written after the store closes.
+        // No page, and no Telegram update, may be written after the store closes.
         let _ = repager.await;
+        if let Some(bridge) = bridge {
+            let _ = bridge.await;
+        }
         core.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -5,7 +5,6 @@ pub mod admin;
 pub use desk_core::{calendar, clock};
 pub mod app;
 pub mod auth;
-pub mod bots;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -20,3 +19,5 @@ pub mod topics;
 pub use app::{AppState, Running, start, start_with_clock, start_with_core};
 pub use clock::Clock;
 pub use config::Config;
+/// The Telegram bots the server runs (set as each bot's `getMe` answers).
+pub use desk_telegram::bridge::Identities as BotIdentities;

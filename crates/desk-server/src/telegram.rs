@@ -1,11 +1,33 @@
-//! `desk-server telegram check`: asks the Bot API who each configured token belongs to, so an
-//! operator learns at set-up, not at 02:00, that a token is wrong or Telegram is out of reach.
+//! Telegram in the server: the bridge's settings from `[telegram]`, and `desk-server telegram
+//! check`, which asks the Bot API who each configured token belongs to, so an operator learns
+//! at set-up, not at 02:00, that a token is wrong or Telegram is out of reach.
 
 use std::time::Duration;
 
 use desk_telegram::{Bot, BotToken, Error};
 
-use crate::config::TelegramConfig;
+use crate::config::{TelegramConfig, TelegramMode};
+
+/// What `serve` runs the bridge with; `None` when no bot token is set.
+pub fn bridge_config(
+    config: &TelegramConfig,
+) -> anyhow::Result<Option<desk_telegram::bridge::BridgeConfig>> {
+    if config.bots().is_empty() {
+        return Ok(None);
+    }
+    if config.mode == TelegramMode::Webhook {
+        anyhow::bail!(
+            "telegram.mode = \"webhook\" is not available yet: use mode = \"poll\" (the default), \
+             which needs no public address"
+        );
+    }
+    Ok(Some(desk_telegram::bridge::BridgeConfig {
+        api_url: config.api_url.clone(),
+        support: config.support_bot_token.clone(),
+        alert: config.alert_bot_token.clone(),
+        poll_timeout_secs: 25,
+    }))
+}
 
 /// One bot's result: the line to print and whether it passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +69,10 @@ async fn check_one(name: &str, api_url: &str, token: &BotToken) -> Checked {
 }
 
 fn failed(name: &str, api_url: &str, e: &Error) -> Checked {
-    let key = format!("telegram.{}_bot_token", name.split(' ').next().unwrap_or(name));
+    let key = format!(
+        "telegram.{}_bot_token",
+        name.split(' ').next().unwrap_or(name)
+    );
     let line = match e {
         Error::Unauthorized => format!(
             "{name}: the Bot API does not accept this token; check the token from @BotFather \

@@ -134,7 +134,7 @@ impl TestServer {
     }
 
     /// The Telegram bots the running server knows (a test names them as `getMe` would).
-    pub fn bots(&self) -> anyhow::Result<desk_server::bots::Bots> {
+    pub fn bots(&self) -> anyhow::Result<desk_server::BotIdentities> {
         self.running
             .as_ref()
             .map(|r| r.state.bots.clone())

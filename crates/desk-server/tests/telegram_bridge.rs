@@ -1,0 +1,210 @@
+//! The Telegram bridge end to end: a real desk-server running it against the Bot API stand-in
+//! on 127.0.0.1 (the one double allowed: the real Bot API cannot be reached here). A customer
+//! links a chat with the one-time link from the API, a specialist's reply reaches it (an
+//! internal note and another service's tickets never do), an unlinked chat learns only how to
+//! link, a restart neither loses nor repeats anything, and a chat that blocks the bot is
+//! unlinked at once.
+
+mod common;
+
+use std::future::Future;
+use std::time::Duration;
+
+use common::*;
+use desk_domain::{LinkCode, TelegramLink};
+use desk_telegram::BotToken;
+use desk_testkit::bot_api::{BotApi, Fault, Sent, TgChat, TgUser};
+use desk_testkit::{Cast, TestServer};
+
+/// Polls `check` until it answers `Some`, within the hang guard.
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = tokio::time::Instant::now() + HANG_GUARD;
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+struct World {
+    api: BotApi,
+    support: String,
+    cast: Cast,
+}
+
+async fn world() -> anyhow::Result<World> {
+    let api = BotApi::start().await?;
+    let support = api.add_bot("desk_support_bot");
+    let alert = api.add_bot("desk_alert_bot");
+    let (url, s, a) = (api.url.clone(), support.clone(), alert.clone());
+    let server = TestServer::start_with(move |c| {
+        c.telegram.api_url = url.clone();
+        c.telegram.support_bot_token = BotToken::new(s.clone()).ok();
+        c.telegram.alert_bot_token = BotToken::new(a.clone()).ok();
+    })
+    .await?;
+    let cast = Cast::on(server).await?;
+    Ok(World { api, support, cast })
+}
+
+impl World {
+    fn sent_to(&self, chat: i64) -> Vec<Sent> {
+        self.api.sent_to(chat)
+    }
+
+    /// Waits for the `n`-th message to `chat` and answers its text.
+    async fn nth_to(&self, chat: i64, n: usize) -> anyhow::Result<String> {
+        eventually(&format!("message {n} to chat {chat}"), || async move {
+            Ok(self
+                .sent_to(chat)
+                .get(n - 1)
+                .map(|s| s.text.clone().unwrap_or_default()))
+        })
+        .await
+    }
+
+    /// A code from the customer page, once the bridge has told the server the bots' names.
+    async fn link_code(&self) -> anyhow::Result<LinkCode> {
+        let alice = &self.cast.alice;
+        eventually("the bots to be known", || async move {
+            let res = alice.post("/api/v1/telegram/link-codes", &()).await?;
+            Ok(if res.status().as_u16() == 201 {
+                Some(res.json::<LinkCode>().await?)
+            } else {
+                None
+            })
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_chat_linked_from_the_app_hears_the_specialists_replies_and_nothing_else()
+-> anyhow::Result<()> {
+    let w = world().await?;
+    let code = w.link_code().await?;
+    assert_eq!(code.links[0].username, "desk_support_bot");
+    let olena = TgUser::new(5001, "Олена");
+    let chat = TgChat::private(&olena);
+    w.api
+        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
+    let greeting = w.nth_to(chat.id, 1).await?;
+    assert!(greeting.contains("Таксі Ластівка"), "{greeting}");
+    let links: Vec<TelegramLink> = w.cast.alice.get_json("/api/v1/telegram/links").await?;
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].chat.id, chat.id);
+
+    // An internal note, another service's ticket and the customer's own message stay out;
+    // the specialist's reply comes in, with the ticket's number and the text escaped.
+    let t = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+    let theirs = w.cast.bob.create_ticket(TOPIC, "Інше", "Текст").await?;
+    w.cast.agent.reply(t.id, "Нотатка: принтер", true).await?;
+    w.cast
+        .agent
+        .reply(theirs.id, "Відповідь іншій службі", false)
+        .await?;
+    w.cast
+        .agent
+        .reply(t.id, "Перезапустіть касу <Ctrl+R> & спробуйте", false)
+        .await?;
+    let reply = w.nth_to(chat.id, 2).await?;
+    assert!(reply.contains(&format!("#{}", t.number)), "{reply}");
+    assert!(
+        reply.contains("Перезапустіть касу &lt;Ctrl+R&gt; &amp; спробуйте"),
+        "{reply}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        w.sent_to(chat.id).len(),
+        2,
+        "nothing else: {:?}",
+        w.sent_to(chat.id)
+    );
+
+    // A stranger's chat learns how to link, and nothing of any service.
+    let stranger = TgUser::new(6666, "Хтось");
+    let theirs_chat = TgChat::private(&stranger);
+    w.api.push_text(
+        &w.support,
+        &theirs_chat,
+        &stranger,
+        "Покажіть звернення Ластівки",
+    );
+    let answer = w.nth_to(theirs_chat.id, 1).await?;
+    assert!(answer.contains("ще не підключено"), "{answer}");
+    assert!(!answer.contains("Ластівка"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_restart_neither_loses_nor_repeats_an_update_or_a_message() -> anyhow::Result<()> {
+    let mut w = world().await?;
+    let code = w.link_code().await?;
+    let olena = TgUser::new(5001, "Олена");
+    let chat = TgChat::private(&olena);
+    w.api
+        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
+    w.nth_to(chat.id, 1).await?;
+    let t = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+
+    w.cast.server.stop().await?;
+    // Written while the server is down: an update waiting at Telegram.
+    w.api.push_text(&w.support, &chat, &olena, "Дякую");
+    w.cast.server.start_again().await?;
+    let help = w.nth_to(chat.id, 2).await?;
+    assert!(help.contains("Desk"), "{help}");
+    w.cast.agent.reply(t.id, "Готово", false).await?;
+    let reply = w.nth_to(chat.id, 3).await?;
+    assert!(reply.contains("Готово"), "{reply}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.sent_to(chat.id).len(), 3, "{:?}", w.sent_to(chat.id));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_chat_that_blocked_the_bot_is_unlinked_and_a_429_only_delays() -> anyhow::Result<()> {
+    let w = world().await?;
+    let code = w.link_code().await?;
+    let olena = TgUser::new(5001, "Олена");
+    let chat = TgChat::private(&olena);
+    w.api
+        .inject(Fault::retry_after(1).method("sendMessage").times(1));
+    w.api
+        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
+    // The greeting waits out the 429 and then arrives, once.
+    let greeting = w.nth_to(chat.id, 1).await?;
+    assert!(greeting.contains("Таксі Ластівка"), "{greeting}");
+
+    w.api.inject(Fault::blocked().chat(chat.id));
+    let t = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+    w.cast.agent.reply(t.id, "Готово", false).await?;
+    let alice = &w.cast.alice;
+    eventually("the link to go inactive", || async move {
+        let links: Vec<TelegramLink> = alice.get_json("/api/v1/telegram/links").await?;
+        Ok(links.is_empty().then_some(()))
+    })
+    .await?;
+    assert_eq!(w.sent_to(chat.id).len(), 1);
+    Ok(())
+}
