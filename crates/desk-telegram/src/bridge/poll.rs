@@ -157,10 +157,10 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
     };
     let en = text::english(m.from.as_ref().and_then(|f| f.language_code.as_deref()));
     let group = m.chat.kind.is_group();
-    if let Some(("start", code)) = m.command() {
-        if !code.is_empty() {
-            return start(ctx, u.update_id, m, code, en).await;
-        }
+    if let Some(("start", code)) = m.command()
+        && !code.is_empty()
+    {
+        return start(ctx, u.update_id, m, code, en).await;
     }
     let linked = ctx
         .core
