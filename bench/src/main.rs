@@ -23,6 +23,12 @@ use crate::scenarios::Sizes;
 pub const SCALE: &str = "For scale: a widely used open-source helpdesk measured on this machine \
                          creates about 14 tickets/s, p99 about 5 s.";
 
+/// What the Telegram figures are.
+pub const TELEGRAM_CONTEXT: &str = "The release desk-server running its Telegram bridge against \
+                                    the Bot API stand-in on loopback (the real Bot API cannot \
+                                    be reached here); server, stand-in and load generator share \
+                                    this machine.";
+
 /// What the client figures are: written into every client results file.
 pub const CLIENT_CONTEXT: &str = "The client core (desk-client, release build) measured in this \
                                   process, against the real release desk-server on loopback \
@@ -70,6 +76,9 @@ enum Scenario {
     ClientOutage,
     /// The five client scenarios, one after the other.
     Client,
+    /// The Telegram bridge: a specialist's reply to the Bot API with 1,000 linked chats, and
+    /// one reply broadcast to all of them, paced.
+    Telegram,
 }
 
 impl Scenario {
@@ -85,6 +94,7 @@ impl Scenario {
             Self::ClientPush => "client-push",
             Self::ClientOutage => "client-outage",
             Self::Client => "client",
+            Self::Telegram => "telegram",
         }
     }
 
@@ -94,7 +104,7 @@ impl Scenario {
 
     /// Where its results go.
     fn file(self) -> String {
-        if self.is_client() {
+        if self.is_client() || self == Self::Telegram {
             format!("{}.json", self.name())
         } else {
             format!("server-{}.json", self.name())
@@ -107,7 +117,9 @@ impl Scenario {
     }
 
     fn context(self) -> &'static str {
-        if self.is_client() {
+        if self == Self::Telegram {
+            TELEGRAM_CONTEXT
+        } else if self.is_client() {
             CLIENT_CONTEXT
         } else {
             SCALE
@@ -163,6 +175,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Scenario::ClientSearch => scenarios::client_search::run(&cli.sizes).await?,
             Scenario::ClientPush => scenarios::client_push::run(&bin, &cli.sizes).await?,
+            Scenario::Telegram => scenarios::telegram::run(&bin).await?,
             Scenario::ClientOutage | Scenario::Client => {
                 scenarios::client_outage::run(&bin, &cli.sizes).await?
             }

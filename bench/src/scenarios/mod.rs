@@ -11,6 +11,7 @@ mod corpus;
 pub mod create;
 mod device;
 pub mod read;
+pub mod telegram;
 pub mod upload;
 
 use std::sync::Arc;
