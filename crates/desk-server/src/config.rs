@@ -95,7 +95,10 @@ impl std::fmt::Debug for TelegramConfig {
             .field("api_url", &self.api_url)
             .field("mode", &self.mode)
             .field("webhook_url", &self.webhook_url)
-            .field("secret_token", &self.secret_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_token",
+                &self.secret_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -137,7 +140,8 @@ impl TelegramConfig {
             }
             let secret_ok = self.secret_token.as_deref().is_some_and(|s| {
                 (1..=256).contains(&s.len())
-                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             });
             if !secret_ok {
                 anyhow::bail!(
@@ -308,7 +312,10 @@ mod tests {
             )?;
             let c = load()?;
             let t = &c.telegram;
-            assert_eq!(t.support_bot_token.as_ref().map(|t| t.bot_id()), Some("123456"));
+            assert_eq!(
+                t.support_bot_token.as_ref().map(|t| t.bot_id()),
+                Some("123456")
+            );
             assert!(t.alert_bot_token.is_none());
             assert_eq!(t.api_url, "https://api.telegram.org");
             assert_eq!(t.mode, TelegramMode::Poll);
@@ -317,7 +324,10 @@ mod tests {
             jail.set_env("DESK_TELEGRAM__ALERT_BOT_TOKEN", "654321:AAenvSECRET");
             jail.set_env("DESK_TELEGRAM__API_URL", "http://127.0.0.1:8081");
             let c = load()?;
-            assert_eq!(c.telegram.bots().iter().map(|b| b.0).collect::<Vec<_>>(), ["support bot", "alert bot"]);
+            assert_eq!(
+                c.telegram.bots().iter().map(|b| b.0).collect::<Vec<_>>(),
+                ["support bot", "alert bot"]
+            );
             assert_eq!(c.telegram.api_url, "http://127.0.0.1:8081");
             let shown = format!("{c:?}");
             assert!(!shown.contains("SECRET"), "{shown}");
@@ -325,7 +335,10 @@ mod tests {
             jail.set_env("DESK_TELEGRAM__MODE", "webhook");
             let err = load().err().unwrap_or_default();
             assert!(err.contains("webhook_url"), "{err}");
-            jail.set_env("DESK_TELEGRAM__WEBHOOK_URL", "https://desk.example.com/telegram");
+            jail.set_env(
+                "DESK_TELEGRAM__WEBHOOK_URL",
+                "https://desk.example.com/telegram",
+            );
             let err = load().err().unwrap_or_default();
             assert!(err.contains("secret_token"), "{err}");
             jail.set_env("DESK_TELEGRAM__SECRET_TOKEN", "webhookSECRET_1");
@@ -337,7 +350,10 @@ mod tests {
             let err = load().err().unwrap_or_default();
             let named = err.to_lowercase().contains("telegram.support_bot_token");
             assert!(err.contains("@BotFather") && named, "{err}");
-            assert!(!err.contains("SECRET"), "the error must not echo the value: {err}");
+            assert!(
+                !err.contains("SECRET"),
+                "the error must not echo the value: {err}"
+            );
             Ok(())
         });
     }

@@ -47,7 +47,10 @@ async fn check_one(name: &str, api_url: &str, token: &BotToken) -> Checked {
 }
 
 fn failed(name: &str, api_url: &str, e: &Error) -> Checked {
-    let key = format!("telegram.{}_bot_token", name.split(' ').next().unwrap_or(name));
+    let key = format!(
+        "telegram.{}_bot_token",
+        name.split(' ').next().unwrap_or(name)
+    );
     let line = match e {
         Error::Unauthorized => format!(
             "{name}: the Bot API does not accept this token; check the token from @BotFather \

@@ -12,7 +12,9 @@ use desk_testkit::bot_api::BotApi;
 async fn check(args: &[&str], env: &[(&str, &str)]) -> Output {
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk-server"));
-    cmd.arg("--data-dir").arg(tmp.path().join("data")).args(args);
+    cmd.arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .args(args);
     cmd.args(["telegram", "check"]).env_remove("DESK_CONFIG");
     for (k, _) in std::env::vars() {
         if k.starts_with("DESK_TELEGRAM") {
@@ -66,7 +68,10 @@ async fn good_tokens_print_each_bot_by_name() {
             format!("alert bot: @lastivka_alert_bot (id {})", id(&alert)),
         ]
     );
-    assert_eq!(api.calls().iter().filter(|c| c.method == "getme").count(), 2);
+    assert_eq!(
+        api.calls().iter().filter(|c| c.method == "getme").count(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -85,16 +90,25 @@ async fn a_bad_token_is_named_with_what_to_do_and_fails_the_check() {
     .await;
     let (stdout, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(stdout.contains("alert bot: @lastivka_alert_bot"), "{stdout}");
+    assert!(
+        stdout.contains("alert bot: @lastivka_alert_bot"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("support bot: the Bot API does not accept this token")
             && stderr.contains("check the token from @BotFather")
             && stderr.contains("telegram.support_bot_token"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 of 2 Telegram bot checks failed"), "{stderr}");
+    assert!(
+        stderr.contains("1 of 2 Telegram bot checks failed"),
+        "{stderr}"
+    );
     for shown in [&stdout, &stderr] {
-        assert!(!shown.contains(secret(&revoked)) && !shown.contains(secret(&alert)), "{shown}");
+        assert!(
+            !shown.contains(secret(&revoked)) && !shown.contains(secret(&alert)),
+            "{shown}"
+        );
     }
 }
 
@@ -117,7 +131,10 @@ async fn an_unreachable_api_url_says_so() {
     let (stdout, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains(&format!("support bot: cannot reach {url}: ")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("support bot: cannot reach {url}: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("check telegram.api_url"), "{stderr}");
     assert!(!stderr.contains("SECRET"), "{stderr}");
 }
@@ -128,7 +145,10 @@ async fn no_token_or_an_incomplete_webhook_set_up_is_a_clear_error() {
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stderr.contains("no Telegram bot is configured"), "{stderr}");
-    assert!(stderr.contains("DESK_TELEGRAM__SUPPORT_BOT_TOKEN"), "{stderr}");
+    assert!(
+        stderr.contains("DESK_TELEGRAM__SUPPORT_BOT_TOKEN"),
+        "{stderr}"
+    );
 
     let out = check(
         &[],
@@ -145,5 +165,8 @@ async fn no_token_or_an_incomplete_webhook_set_up_is_a_clear_error() {
     let out = check(&[], &[("DESK_TELEGRAM__ALERT_BOT_TOKEN", "alert SECRET")]).await;
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(stderr.contains("@BotFather") && !stderr.contains("SECRET"), "{stderr}");
+    assert!(
+        stderr.contains("@BotFather") && !stderr.contains("SECRET"),
+        "{stderr}"
+    );
 }

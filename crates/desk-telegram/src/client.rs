@@ -9,11 +9,11 @@ use futures::stream::{BoxStream, StreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::Result;
 use crate::error::{Error, scrub};
 use crate::multipart::{Form, InputFile};
 use crate::token::BotToken;
 use crate::types::*;
-use crate::Result;
 
 /// The public Bot API.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -136,7 +136,11 @@ impl Bot {
         params: &impl Serialize,
         timeout: Duration,
     ) -> Result<R> {
-        let req = self.http.post(self.url(method)).json(params).timeout(timeout);
+        let req = self
+            .http
+            .post(self.url(method))
+            .json(params)
+            .timeout(timeout);
         self.send(method, req).await
     }
 
@@ -187,7 +191,8 @@ impl Bot {
 
     /// `getMe`: who the token belongs to. The cheapest check that a token works.
     pub async fn get_me(&self) -> Result<User> {
-        self.call("getMe", &serde_json::json!({}), self.timeout).await
+        self.call("getMe", &serde_json::json!({}), self.timeout)
+            .await
     }
 
     /// `getUpdates`: waits up to `req.timeout` seconds for updates after `req.offset`.

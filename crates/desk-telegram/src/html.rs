@@ -55,7 +55,11 @@ mod tests {
             escape("a<b & c>d \"e\" 'f'"),
             "a&lt;b &amp; c&gt;d &quot;e&quot; 'f'"
         );
-        assert_eq!(escape("&amp;"), "&amp;amp;", "already-escaped text is escaped again");
+        assert_eq!(
+            escape("&amp;"),
+            "&amp;amp;",
+            "already-escaped text is escaped again"
+        );
         assert_eq!(escape("Таксі «Ластівка» 🚕"), "Таксі «Ластівка» 🚕");
     }
 

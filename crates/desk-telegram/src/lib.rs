@@ -20,8 +20,8 @@ mod token;
 pub mod types;
 
 pub use client::{Bot, DEFAULT_API_URL, Download};
-pub use multipart::InputFile;
 pub use error::Error;
+pub use multipart::InputFile;
 pub use token::{BotToken, TokenError};
 pub use types::*;
 

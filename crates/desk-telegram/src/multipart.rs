@@ -118,7 +118,9 @@ impl Form {
 /// A name inside `"…"` of a Content-Disposition header: quotes and line breaks would end the
 /// header early, so they are percent-encoded as browsers do.
 fn quoted(s: &str) -> String {
-    s.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 #[cfg(test)]

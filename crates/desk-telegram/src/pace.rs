@@ -60,7 +60,9 @@ impl Window {
     }
 
     fn idle(&self, now: Instant) -> bool {
-        self.sent.back().is_none_or(|last| *last + self.period <= now)
+        self.sent
+            .back()
+            .is_none_or(|last| *last + self.period <= now)
     }
 }
 
@@ -206,7 +208,12 @@ mod tests {
     fn most_in_any(times: &[Duration], period: Duration) -> usize {
         times
             .iter()
-            .map(|t| times.iter().filter(|u| **u >= *t && **u < *t + period).count())
+            .map(|t| {
+                times
+                    .iter()
+                    .filter(|u| **u >= *t && **u < *t + period)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }

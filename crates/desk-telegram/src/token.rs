@@ -81,7 +81,16 @@ mod tests {
     fn shape_is_checked() {
         assert!(BotToken::new("123456:AAH-x_y9").is_ok());
         assert!(BotToken::new("  123456:AAH  ").is_ok());
-        for bad in ["", "123456", ":abc", "12a:abc", "123:", "123:ab cd", "123:ab/cd", "123:\"x\""] {
+        for bad in [
+            "",
+            "123456",
+            ":abc",
+            "12a:abc",
+            "123:",
+            "123:ab cd",
+            "123:ab/cd",
+            "123:\"x\"",
+        ] {
             assert_eq!(BotToken::new(bad), Err(TokenError), "{bad:?}");
         }
     }

@@ -420,7 +420,10 @@ impl std::fmt::Debug for SetWebhook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetWebhook")
             .field("url", &self.url)
-            .field("secret_token", &self.secret_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_token",
+                &self.secret_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("allowed_updates", &self.allowed_updates)
             .field("drop_pending_updates", &self.drop_pending_updates)
             .finish()

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use desk_telegram::split::split_message;
 use desk_telegram::{
-    AnswerCallbackQuery, Bot, BotToken, EditMessageReplyMarkup, EditMessageText, Error,
-    GetUpdates, InlineKeyboardMarkup, InputFile, SendMedia, SendMessage, SetWebhook, html,
+    AnswerCallbackQuery, Bot, BotToken, EditMessageReplyMarkup, EditMessageText, Error, GetUpdates,
+    InlineKeyboardMarkup, InputFile, SendMedia, SendMessage, SetWebhook, html,
 };
-use desk_testkit::bot_api::{BotApi, Fault, TgChat, TgUser};
+use desk_testkit::bot_api::{BotApi, Fault, TgChat, TgDocument, TgUser};
 
 async fn stand_in() -> (BotApi, String, Bot) {
     let api = BotApi::start().await.expect("stand-in starts");
@@ -68,8 +68,17 @@ async fn updates_of_every_kind_arrive_in_order_and_an_offset_confirms_them() {
     api.push_text(&token, &chat, &user, "Добрий день");
     api.push_reply(&token, &chat, &user, sent.message_id, "Дякую, працює");
     let (_, photo_id) = api.push_photo(&token, &chat, &user, vec![7; 3000], Some("екран"));
-    let (_, doc_id) =
-        api.push_document(&token, &chat, &user, "журнал.txt", "text/plain", b"log".to_vec(), None);
+    let (_, doc_id) = api.push_document(
+        &token,
+        &chat,
+        &user,
+        TgDocument {
+            file_name: "журнал.txt",
+            mime_type: "text/plain",
+            bytes: b"log".to_vec(),
+        },
+        None,
+    );
     let cb = api.push_callback(&token, &chat, &user, sent.message_id, "ticket:1042");
     api.push_text(&token, &group, &user, "/tickets@desk_support_bot");
     api.push_edit(&token, &chat, &user, 2, "Добрий вечір");
@@ -79,8 +88,14 @@ async fn updates_of_every_kind_arrive_in_order_and_an_offset_confirms_them() {
     assert!(ups.windows(2).all(|w| w[0].update_id + 1 == w[1].update_id));
     let text = ups[0].message.as_ref().unwrap();
     assert_eq!(text.text.as_deref(), Some("Добрий день"));
-    assert_eq!(text.from.as_ref().unwrap().username.as_deref(), Some("oksana_dispatch"));
-    assert_eq!(text.from.as_ref().unwrap().language_code.as_deref(), Some("uk"));
+    assert_eq!(
+        text.from.as_ref().unwrap().username.as_deref(),
+        Some("oksana_dispatch")
+    );
+    assert_eq!(
+        text.from.as_ref().unwrap().language_code.as_deref(),
+        Some("uk")
+    );
     let reply = ups[1].message.as_ref().unwrap();
     let original = reply.reply_to_message.as_ref().unwrap();
     assert_eq!(original.message_id, sent.message_id);
@@ -90,25 +105,49 @@ async fn updates_of_every_kind_arrive_in_order_and_an_offset_confirms_them() {
     assert_eq!(photo.largest_photo().unwrap().file_id, photo_id);
     assert_eq!(photo.text_or_caption(), Some("екран"));
     let doc = ups[3].message.as_ref().unwrap().document.as_ref().unwrap();
-    assert_eq!((doc.file_id.as_str(), doc.file_name.as_deref()), (doc_id.as_str(), Some("журнал.txt")));
+    assert_eq!(
+        (doc.file_id.as_str(), doc.file_name.as_deref()),
+        (doc_id.as_str(), Some("журнал.txt"))
+    );
     let query = ups[4].callback_query.as_ref().unwrap();
-    assert_eq!((query.id.as_str(), query.data.as_deref()), (cb.as_str(), Some("ticket:1042")));
+    assert_eq!(
+        (query.id.as_str(), query.data.as_deref()),
+        (cb.as_str(), Some("ticket:1042"))
+    );
     assert_eq!(query.message.as_ref().unwrap().message_id, sent.message_id);
     let in_group = ups[5].message.as_ref().unwrap();
     assert!(in_group.chat.kind.is_group());
     assert_eq!(in_group.command(), Some(("tickets", "")));
-    assert_eq!(ups[6].edited_message.as_ref().unwrap().text.as_deref(), Some("Добрий вечір"));
+    assert_eq!(
+        ups[6].edited_message.as_ref().unwrap().text.as_deref(),
+        Some("Добрий вечір")
+    );
 
     // Asking again without an offset repeats them: nothing is confirmed before it is asked past.
     assert_eq!(bot.get_updates(&poll(None, 0)).await.unwrap().len(), 7);
     let next = ups[6].update_id + 1;
-    assert_eq!(bot.get_updates(&poll(Some(ups[3].update_id), 0)).await.unwrap().len(), 4);
+    assert_eq!(
+        bot.get_updates(&poll(Some(ups[3].update_id), 0))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
     assert_eq!(api.pending_updates(&token), 4);
 
     // A long poll with nothing to give waits its timeout, then answers empty.
     let t = Instant::now();
-    assert!(bot.get_updates(&poll(Some(next), 1)).await.unwrap().is_empty());
-    assert!(t.elapsed() >= Duration::from_millis(900), "{:?}", t.elapsed());
+    assert!(
+        bot.get_updates(&poll(Some(next), 1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(api.confirmed_offset(&token), next);
     assert_eq!(api.pending_updates(&token), 0);
 }
@@ -155,13 +194,21 @@ async fn messages_go_out_escaped_with_replies_and_keyboards_and_long_ones_split(
     let first = bot
         .send_message(&SendMessage::html(
             chat,
-            format!("{}\n{}", html::bold("#1042 · Телефонія"), html::escape(customer_text)),
+            format!(
+                "{}\n{}",
+                html::bold("#1042 · Телефонія"),
+                html::escape(customer_text)
+            ),
         ))
         .await
         .unwrap();
-    assert_eq!(first.text.as_deref(), Some(format!("#1042 · Телефонія\n{customer_text}").as_str()));
+    assert_eq!(
+        first.text.as_deref(),
+        Some(format!("#1042 · Телефонія\n{customer_text}").as_str())
+    );
 
-    let keyboard = InlineKeyboardMarkup::column([("#1042 Телефонія", "t:1042"), ("Нове звернення", "new")]);
+    let keyboard =
+        InlineKeyboardMarkup::column([("#1042 Телефонія", "t:1042"), ("Нове звернення", "new")]);
     let second = bot
         .send_message(
             &SendMessage::html(chat, "Яке звернення?")
@@ -170,7 +217,10 @@ async fn messages_go_out_escaped_with_replies_and_keyboards_and_long_ones_split(
         )
         .await
         .unwrap();
-    assert_eq!(second.reply_to_message.as_ref().unwrap().message_id, first.message_id);
+    assert_eq!(
+        second.reply_to_message.as_ref().unwrap().message_id,
+        first.message_id
+    );
     assert_eq!(second.reply_markup.as_ref(), Some(&keyboard));
 
     // The same text unescaped is what Telegram refuses: escaping is what makes it go.
@@ -178,22 +228,36 @@ async fn messages_go_out_escaped_with_replies_and_keyboards_and_long_ones_split(
         .send_message(&SendMessage::html(chat, customer_text))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Rejected { code: 400, description } if description.contains("can't parse entities")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Rejected { code: 400, description } if description.contains("can't parse entities")),
+        "{e:?}"
+    );
     assert!(!e.is_retryable());
 
     let long = "Опис збою з <деталями> & кодами. ".repeat(400);
     let parts = split_message(&html::bold("#1043 · Довгий опис"), &long).unwrap();
     assert!(parts.len() >= 4);
     for p in &parts {
-        bot.send_message(&SendMessage::html(chat, p.clone())).await.unwrap();
+        bot.send_message(&SendMessage::html(chat, p.clone()))
+            .await
+            .unwrap();
     }
 
     let sent = api.sent_to(chat);
     assert_eq!(sent.len(), 2 + parts.len());
-    assert!(sent.windows(2).all(|w| w[0].seq < w[1].seq && w[0].message_id < w[1].message_id));
+    assert!(
+        sent.windows(2)
+            .all(|w| w[0].seq < w[1].seq && w[0].message_id < w[1].message_id)
+    );
     assert_eq!(sent[1].reply_to_message_id, Some(first.message_id));
-    assert_eq!(sent[1].reply_markup.as_ref().unwrap()["inline_keyboard"][1][0]["callback_data"], "new");
-    assert!(sent.iter().all(|s| s.parse_mode.as_deref() == Some("HTML") && s.bot == "desk_support_bot"));
+    assert_eq!(
+        sent[1].reply_markup.as_ref().unwrap()["inline_keyboard"][1][0]["callback_data"],
+        "new"
+    );
+    assert!(
+        sent.iter()
+            .all(|s| s.parse_mode.as_deref() == Some("HTML") && s.bot == "desk_support_bot")
+    );
 }
 
 #[tokio::test]
@@ -202,7 +266,7 @@ async fn photos_and_documents_upload_as_multipart_from_bytes_or_a_stream() {
     let jpeg: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let m = bot
         .send_photo(
-            &SendMedia::to(-100_5).caption_html(html::bold("Скріншот <помилки>")),
+            &SendMedia::to(-1_005).caption_html(html::bold("Скріншот <помилки>")),
             InputFile::bytes("екран.jpg", "image/jpeg", jpeg.clone()),
         )
         .await;
@@ -214,24 +278,41 @@ async fn photos_and_documents_upload_as_multipart_from_bytes_or_a_stream() {
         .collect();
     let d = bot
         .send_document(
-            &SendMedia::to(-100_5),
-            InputFile::stream("звіт \"березень\".pdf", "application/pdf", futures::stream::iter(chunks)),
+            &SendMedia::to(-1_005),
+            InputFile::stream(
+                "звіт \"березень\".pdf",
+                "application/pdf",
+                futures::stream::iter(chunks),
+            ),
         )
         .await
         .unwrap();
     let doc = d.document.unwrap();
     assert_eq!(doc.file_size, Some(100_000));
 
-    let sent = api.sent_to(-100_5);
+    let sent = api.sent_to(-1_005);
     assert_eq!(sent.len(), 2);
     let photo = sent[0].file.as_ref().unwrap();
-    assert_eq!((photo.field.as_str(), photo.name.as_str(), photo.content_type.as_str()), ("photo", "екран.jpg", "image/jpeg"));
+    assert_eq!(
+        (
+            photo.field.as_str(),
+            photo.name.as_str(),
+            photo.content_type.as_str()
+        ),
+        ("photo", "екран.jpg", "image/jpeg")
+    );
     assert_eq!(photo.bytes, jpeg);
-    assert_eq!(sent[0].caption.as_deref(), Some("<b>Скріншот &lt;помилки&gt;</b>"));
+    assert_eq!(
+        sent[0].caption.as_deref(),
+        Some("<b>Скріншот &lt;помилки&gt;</b>")
+    );
     assert_eq!(sent[0].parse_mode.as_deref(), Some("HTML"));
     let file = sent[1].file.as_ref().unwrap();
     assert_eq!(file.field, "document");
-    assert_eq!(file.name, "звіт %22березень%22.pdf", "a quote cannot end the header early");
+    assert_eq!(
+        file.name, "звіт %22березень%22.pdf",
+        "a quote cannot end the header early"
+    );
     assert_eq!(file.bytes.len(), 100_000);
     assert_eq!(file.bytes[99_999], 9);
 }
@@ -242,8 +323,17 @@ async fn files_download_streamed_within_a_cap() {
     let user = oksana();
     let chat = TgChat::private(&user);
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
-    let (_, file_id) =
-        api.push_document(&token, &chat, &user, "запис.ogg", "audio/ogg", bytes.clone(), None);
+    let (_, file_id) = api.push_document(
+        &token,
+        &chat,
+        &user,
+        TgDocument {
+            file_name: "запис.ogg",
+            mime_type: "audio/ogg",
+            bytes: bytes.clone(),
+        },
+        None,
+    );
 
     let file = bot.get_file(&file_id).await.unwrap();
     assert_eq!(file.file_size, Some(300_000));
@@ -253,19 +343,34 @@ async fn files_download_streamed_within_a_cap() {
 
     // Announced larger than the cap: refused before any byte is fetched.
     let calls = api.calls().len();
-    assert_eq!(bot.download(&file, 1000).await.err(), Some(Error::TooLarge { limit: 1000 }));
+    assert_eq!(
+        bot.download(&file, 1000).await.err(),
+        Some(Error::TooLarge { limit: 1000 })
+    );
     assert_eq!(api.calls().len(), calls);
     // Size not announced by getFile: refused by the response's length.
-    let unsized_file = desk_telegram::File { file_size: None, ..file.clone() };
-    assert_eq!(bot.download(&unsized_file, 1000).await.err(), Some(Error::TooLarge { limit: 1000 }));
+    let unsized_file = desk_telegram::File {
+        file_size: None,
+        ..file.clone()
+    };
+    assert_eq!(
+        bot.download(&unsized_file, 1000).await.err(),
+        Some(Error::TooLarge { limit: 1000 })
+    );
 
     // Over the Bot API's 20 MB download limit: getFile itself refuses.
     let (big, _) = api.add_file("videos", "mp4", vec![0; 20 * 1024 * 1024 + 1]);
     let e = bot.get_file(&big).await.unwrap_err();
-    assert!(matches!(&e, Error::Rejected { code: 400, description } if description.contains("too big")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Rejected { code: 400, description } if description.contains("too big")),
+        "{e:?}"
+    );
     let e = bot.get_file("no-such-file").await.unwrap_err();
     assert!(matches!(e, Error::Rejected { code: 400, .. }), "{e:?}");
-    let gone = desk_telegram::File { file_path: Some("documents/nope.bin".into()), ..file };
+    let gone = desk_telegram::File {
+        file_path: Some("documents/nope.bin".into()),
+        ..file
+    };
     let e = bot.download(&gone, 1 << 20).await.err().unwrap();
     assert!(matches!(e, Error::Rejected { code: 404, .. }), "{e:?}");
     assert_no_token(&e, &token);
@@ -276,7 +381,10 @@ async fn callback_queries_are_answered_once_and_messages_edited() {
     let (api, token, bot) = stand_in().await;
     let user = oksana();
     let chat = TgChat::private(&user);
-    let keyboard = InlineKeyboardMarkup::column([("Програма", "kind:program"), ("Телефонія", "kind:telephony")]);
+    let keyboard = InlineKeyboardMarkup::column([
+        ("Програма", "kind:program"),
+        ("Телефонія", "kind:telephony"),
+    ]);
     let m = bot
         .send_message(&SendMessage::html(chat.id, "Що не працює?").keyboard(keyboard.clone()))
         .await
@@ -292,7 +400,13 @@ async fn callback_queries_are_answered_once_and_messages_edited() {
     assert!(matches!(e, Error::Rejected { code: 400, .. }), "{e:?}");
     let answers = api.callback_answers();
     assert_eq!(answers.len(), 1);
-    assert_eq!((answers[0].callback_query_id.as_str(), answers[0].text.as_deref()), (q.as_str(), Some("Прийнято")));
+    assert_eq!(
+        (
+            answers[0].callback_query_id.as_str(),
+            answers[0].text.as_deref()
+        ),
+        (q.as_str(), Some("Прийнято"))
+    );
 
     let edited = bot
         .edit_message_text(&EditMessageText {
@@ -305,7 +419,10 @@ async fn callback_queries_are_answered_once_and_messages_edited() {
         .await
         .unwrap();
     assert_eq!(edited.text.as_deref(), Some("Збій: телефонія"));
-    assert!(edited.reply_markup.is_none(), "the keyboard went with the edit");
+    assert!(
+        edited.reply_markup.is_none(),
+        "the keyboard went with the edit"
+    );
     let again = bot
         .edit_message_reply_markup(&EditMessageReplyMarkup {
             chat_id: chat.id,
@@ -324,9 +441,15 @@ async fn callback_queries_are_answered_once_and_messages_edited() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Rejected { code: 400, description } if description.contains("not modified")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Rejected { code: 400, description } if description.contains("not modified")),
+        "{e:?}"
+    );
     let edits = api.edits();
-    assert_eq!(edits.iter().map(|e| e.method.as_str()).collect::<Vec<_>>(), ["editMessageText", "editMessageReplyMarkup"]);
+    assert_eq!(
+        edits.iter().map(|e| e.method.as_str()).collect::<Vec<_>>(),
+        ["editMessageText", "editMessageReplyMarkup"]
+    );
 }
 
 #[tokio::test]
@@ -373,19 +496,27 @@ async fn each_fault_is_sorted_into_what_the_sender_must_do() {
     assert_eq!(e, Error::RetryAfter(3));
     assert_eq!(e.wait(), Some(Duration::from_secs(3)));
     assert!(e.is_retryable());
-    bot.send_message(&send(1)).await.expect("the fault was for one call");
+    bot.send_message(&send(1))
+        .await
+        .expect("the fault was for one call");
 
     // 403 for one chat only: the others still get their messages.
     api.inject(Fault::blocked().chat(2));
     let e = bot.send_message(&send(2)).await.unwrap_err();
-    assert!(matches!(&e, Error::Blocked { description } if description.contains("blocked")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Blocked { description } if description.contains("blocked")),
+        "{e:?}"
+    );
     assert!(!e.is_retryable());
     bot.send_message(&send(3)).await.unwrap();
     api.clear_faults();
 
     api.inject(Fault::server_error(502).times(1));
     let e = bot.send_message(&send(1)).await.unwrap_err();
-    assert!(matches!(&e, Error::Transient(t) if t.contains("502")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Transient(t) if t.contains("502")),
+        "{e:?}"
+    );
     assert!(e.is_retryable());
 
     api.inject(Fault::slow(Duration::from_secs(3)).method("getMe").times(1));
@@ -408,7 +539,10 @@ async fn each_fault_is_sorted_into_what_the_sender_must_do() {
     };
     assert!(matches!(e, Error::Transient(_)), "{e:?}");
     api.inject(Fault::retry_after(1).method("getUpdates").times(1));
-    assert_eq!(bot.get_updates(&poll(None, 0)).await.unwrap_err(), Error::RetryAfter(1));
+    assert_eq!(
+        bot.get_updates(&poll(None, 0)).await.unwrap_err(),
+        Error::RetryAfter(1)
+    );
 
     // Every fault reached the stand-in and none of the errors shows the token.
     let statuses: Vec<u16> = api.calls().iter().map(|c| c.status).collect();
@@ -416,7 +550,11 @@ async fn each_fault_is_sorted_into_what_the_sender_must_do() {
         assert!(statuses.contains(&code), "{statuses:?}");
     }
     assert_no_token(&e, &token);
-    assert_eq!(api.sent_to(1).len(), 1, "failed sends are not recorded as sent");
+    assert_eq!(
+        api.sent_to(1).len(),
+        1,
+        "failed sends are not recorded as sent"
+    );
 }
 
 #[tokio::test]
@@ -426,9 +564,16 @@ async fn an_unreachable_api_is_transient_and_never_shows_the_token() {
         l.local_addr().unwrap().port()
     };
     let token = "123456:AAsecretNEVERshown";
-    let bot = Bot::new(&format!("http://127.0.0.1:{port}"), BotToken::new(token).unwrap()).unwrap();
+    let bot = Bot::new(
+        &format!("http://127.0.0.1:{port}"),
+        BotToken::new(token).unwrap(),
+    )
+    .unwrap();
     let e = bot.get_me().await.unwrap_err();
-    assert!(matches!(&e, Error::Transient(t) if t.to_lowercase().contains("connect")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Transient(t) if t.to_lowercase().contains("connect")),
+        "{e:?}"
+    );
     assert_no_token(&e, token);
     assert!(!format!("{bot:?}").contains("NEVER"));
 }

@@ -103,6 +103,14 @@ impl TgChat {
     }
 }
 
+/// A file a user sends as a document.
+#[derive(Debug, Clone)]
+pub struct TgDocument<'a> {
+    pub file_name: &'a str,
+    pub mime_type: &'a str,
+    pub bytes: Vec<u8>,
+}
+
 /// A file a bot uploaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentFile {
@@ -207,7 +215,9 @@ impl Fault {
     }
 
     pub fn blocked() -> Self {
-        Self::new(FaultKind::Forbidden("Forbidden: bot was blocked by the user".into()))
+        Self::new(FaultKind::Forbidden(
+            "Forbidden: bot was blocked by the user".into(),
+        ))
     }
 
     pub fn server_error(status: u16) -> Self {
@@ -479,11 +489,14 @@ impl BotApi {
         token: &str,
         chat: &TgChat,
         from: &TgUser,
-        file_name: &str,
-        mime_type: &str,
-        bytes: Vec<u8>,
+        document: TgDocument<'_>,
         caption: Option<&str>,
     ) -> (i64, String) {
+        let TgDocument {
+            file_name,
+            mime_type,
+            bytes,
+        } = document;
         let len = bytes.len();
         let ext = file_name.rsplit_once('.').map_or("bin", |(_, e)| e);
         let (file_id, unique) = self.add_file("documents", ext, bytes);
@@ -499,7 +512,14 @@ impl BotApi {
     }
 
     /// An edit of message `message_id` (an `edited_message` update with the new text).
-    pub fn push_edit(&self, token: &str, chat: &TgChat, from: &TgUser, message_id: i64, text: &str) {
+    pub fn push_edit(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        message_id: i64,
+        text: &str,
+    ) {
         let msg = {
             let mut s = self.shared.lock();
             let Some(bot) = s.bots.get_mut(token) else {
@@ -532,9 +552,11 @@ impl BotApi {
             };
             let id = format!("{}{}", bot.id, bot.next_update_id);
             bot.open_callbacks.insert(id.clone());
-            let message = bot.messages.get(&(chat.id, message_id)).cloned().unwrap_or_else(
-                || json!({"message_id": message_id, "chat": chat.json, "date": 0}),
-            );
+            let message = bot
+                .messages
+                .get(&(chat.id, message_id))
+                .cloned()
+                .unwrap_or_else(|| json!({"message_id": message_id, "chat": chat.json, "date": 0}));
             json!({"id": id, "from": from.json(), "message": message,
                 "chat_instance": format!("ci{}", chat.id), "data": data})
         };
@@ -579,7 +601,10 @@ impl BotApi {
     }
 
     pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
-        self.sent().into_iter().filter(|s| s.chat_id == chat_id).collect()
+        self.sent()
+            .into_iter()
+            .filter(|s| s.chat_id == chat_id)
+            .collect()
     }
 
     /// Waits until at least `n` messages were sent in all, and answers them.
@@ -612,17 +637,29 @@ impl BotApi {
     }
 
     pub fn webhook(&self, token: &str) -> Option<Webhook> {
-        self.shared.lock().bots.get(token).and_then(|b| b.webhook.clone())
+        self.shared
+            .lock()
+            .bots
+            .get(token)
+            .and_then(|b| b.webhook.clone())
     }
 
     /// The offset the bot last confirmed with `getUpdates` (0 before any).
     pub fn confirmed_offset(&self, token: &str) -> i64 {
-        self.shared.lock().bots.get(token).map_or(0, |b| b.confirmed_offset)
+        self.shared
+            .lock()
+            .bots
+            .get(token)
+            .map_or(0, |b| b.confirmed_offset)
     }
 
     /// Updates not yet confirmed.
     pub fn pending_updates(&self, token: &str) -> usize {
-        self.shared.lock().bots.get(token).map_or(0, |b| b.updates.len())
+        self.shared
+            .lock()
+            .bots
+            .get(token)
+            .map_or(0, |b| b.updates.len())
     }
 }
 
@@ -645,7 +682,12 @@ fn unix_now() -> i64 {
 
 fn answer(status: u16, body: Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (code, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn ok(result: Value) -> Response {
@@ -653,7 +695,10 @@ fn ok(result: Value) -> Response {
 }
 
 fn fail(code: u16, description: &str) -> Response {
-    answer(code, json!({"ok": false, "error_code": code, "description": description}))
+    answer(
+        code,
+        json!({"ok": false, "error_code": code, "description": description}),
+    )
 }
 
 fn bad(description: &str) -> Response {
@@ -694,18 +739,19 @@ impl Params {
 
     /// A JSON-serialised parameter (`reply_markup`, `allowed_updates`): an object in a JSON
     /// body, a string of JSON in a form.
-    fn json(&self, k: &str) -> Result<Option<Value>, Response> {
+    fn json(&self, k: &str) -> Result<Option<Value>, String> {
         match self.fields.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => serde_json::from_str(s)
                 .map(Some)
-                .map_err(|_| bad(&format!("can't parse {k} JSON object"))),
+                .map_err(|_| format!("can't parse {k} JSON object")),
             Some(v) => Ok(Some(v.clone())),
         }
     }
 }
 
-fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, Response> {
+/// Errors are the description of a 400 answer.
+fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, String> {
     let mut p = Params::default();
     if let Some(q) = uri.query() {
         for (k, v) in form_pairs(q) {
@@ -723,7 +769,7 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, R
     if ctype.starts_with("application/json") {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => p.fields.extend(m),
-            _ => return Err(bad("can't parse JSON")),
+            _ => return Err("can't parse JSON".into()),
         }
     } else if ctype.starts_with("application/x-www-form-urlencoded") {
         for (k, v) in form_pairs(&String::from_utf8_lossy(body)) {
@@ -731,7 +777,7 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, R
         }
     } else if let Some(b) = ctype.split("boundary=").nth(1) {
         multipart::parse(body, b.trim_matches('"'), &mut p)
-            .map_err(|e| bad(&format!("can't parse multipart: {e}")))?;
+            .map_err(|e| format!("can't parse multipart: {e}"))?;
     }
     Ok(p)
 }
@@ -752,9 +798,9 @@ fn form_pairs(s: &str) -> Vec<(String, String)> {
 }
 
 fn token_shaped(token: &str) -> bool {
-    token
-        .split_once(':')
-        .is_some_and(|(id, rest)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty())
+    token.split_once(':').is_some_and(|(id, rest)| {
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()
+    })
 }
 
 /// The first fault matching this request, used up by one.
@@ -790,10 +836,14 @@ fn fault_response(kind: &FaultKind) -> Option<Response> {
                 Err(std::io::Error::other("connection dropped by the stand-in")),
             ]);
             let mut r = Response::new(Body::from_stream(partial));
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-            r.headers_mut()
-                .insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("400"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                header::HeaderValue::from_static("400"),
+            );
             Some(r)
         }
     }
@@ -822,7 +872,7 @@ async fn handle(
     };
     let params = match parse_params(&uri, &headers, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(e) => return bad(&e),
     };
     let chat = params.i64("chat_id");
     let (bot_name, fault) = {
@@ -900,9 +950,11 @@ async fn dispatch(shared: &Shared, token: &str, method: &str, p: &Params) -> Res
         "getme" => {
             let s = shared.lock();
             match s.bots.get(token) {
-                Some(b) => ok(json!({"id": b.id, "is_bot": true, "first_name": b.first_name,
+                Some(b) => ok(
+                    json!({"id": b.id, "is_bot": true, "first_name": b.first_name,
                     "username": b.username, "can_join_groups": true,
-                    "can_read_all_group_messages": false, "supports_inline_queries": false})),
+                    "can_read_all_group_messages": false, "supports_inline_queries": false}),
+                ),
                 None => fail(401, "Unauthorized"),
             }
         }
@@ -935,7 +987,7 @@ async fn get_updates(shared: &Shared, token: &str, p: &Params) -> Response {
     let timeout = Duration::from_secs(p.i64("timeout").unwrap_or(0).clamp(0, 50) as u64);
     let allowed: Option<Vec<String>> = match p.json("allowed_updates") {
         Ok(v) => v.and_then(|v| serde_json::from_value(v).ok()),
-        Err(r) => return r,
+        Err(e) => return bad(&e),
     };
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -965,9 +1017,9 @@ async fn get_updates(shared: &Shared, token: &str, p: &Params) -> Response {
                 bot.confirmed_offset = bot.confirmed_offset.max(off);
             }
             let wanted = |u: &Value| {
-                allowed.as_ref().is_none_or(|a| {
-                    a.is_empty() || a.iter().any(|k| u.get(k.as_str()).is_some())
-                })
+                allowed
+                    .as_ref()
+                    .is_none_or(|a| a.is_empty() || a.iter().any(|k| u.get(k.as_str()).is_some()))
             };
             let batch: Vec<Value> = bot
                 .updates
@@ -991,10 +1043,12 @@ fn send(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
         return bad("chat_id is empty");
     };
     let parse_mode = p.str("parse_mode");
-    let html = parse_mode.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("html"));
+    let html = parse_mode
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("html"));
     let reply_markup = match p.json("reply_markup") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad(&e),
     };
     let (text, caption, field) = match method {
         "sendMessage" => {
@@ -1029,9 +1083,14 @@ fn send(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
         None => None,
         Some(field) => match p.files.get(field) {
             Some(f) if f.bytes.is_empty() => return bad("file must be non-empty"),
-            Some(f) if f.bytes.len() > UPLOAD_LIMIT => return fail(413, "Request Entity Too Large"),
+            Some(f) if f.bytes.len() > UPLOAD_LIMIT => {
+                return fail(413, "Request Entity Too Large");
+            }
             Some(f) => Some(f.clone()),
-            None => match p.str(field).and_then(|id| s.files.get(&id).map(|f| (id, f))) {
+            None => match p
+                .str(field)
+                .and_then(|id| s.files.get(&id).map(|f| (id, f)))
+            {
                 Some((id, f)) => Some(SentFile {
                     field: field.to_owned(),
                     name: id,
@@ -1043,7 +1102,11 @@ fn send(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
         },
     };
     let stored = file.as_ref().map(|f| {
-        let dir = if f.field == "photo" { "photos" } else { "documents" };
+        let dir = if f.field == "photo" {
+            "photos"
+        } else {
+            "documents"
+        };
         let ext = f.name.rsplit_once('.').map_or("bin", |(_, e)| e).to_owned();
         s.next_file += 1;
         let n = s.next_file;
@@ -1179,7 +1242,7 @@ fn edit(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
     };
     let markup = match p.json("reply_markup") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad(&e),
     };
     let html = p
         .str("parse_mode")
@@ -1207,7 +1270,9 @@ fn edit(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
         return bad("message can't be edited");
     }
     let new_text = text.as_deref().map(|t| strip_tags(t, html));
-    let same_text = new_text.as_ref().is_none_or(|t| msg["text"].as_str() == Some(t));
+    let same_text = new_text
+        .as_ref()
+        .is_none_or(|t| msg["text"].as_str() == Some(t));
     let old_markup = msg.get("reply_markup").cloned();
     if same_text && old_markup == markup {
         return bad(
@@ -1245,13 +1310,17 @@ fn set_webhook(shared: &Shared, token: &str, p: &Params) -> Response {
     if let Some(sec) = &secret
         && (sec.is_empty()
             || sec.len() > 256
-            || !sec.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            || !sec
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
     {
         return bad("secret token contains unallowed characters");
     }
     let allowed: Vec<String> = match p.json("allowed_updates") {
-        Ok(v) => v.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
-        Err(r) => return r,
+        Ok(v) => v
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
+        Err(e) => return bad(&e),
     };
     let mut s = shared.lock();
     let Some(bot) = s.bots.get_mut(token) else {
@@ -1280,8 +1349,22 @@ mod html {
     //! visible length in UTF-16 units.
 
     const TAGS: &[&str] = &[
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
-        "tg-spoiler", "tg-emoji", "blockquote",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "blockquote",
     ];
 
     pub(super) fn check_html(t: &str) -> Result<usize, String> {
@@ -1291,9 +1374,9 @@ mod html {
         while let Some(c) = rest.chars().next() {
             match c {
                 '<' => {
-                    let end = rest
-                        .find('>')
-                        .ok_or_else(|| format!("unclosed start tag at byte offset {}", t.len() - rest.len()))?;
+                    let end = rest.find('>').ok_or_else(|| {
+                        format!("unclosed start tag at byte offset {}", t.len() - rest.len())
+                    })?;
                     let inner = &rest[1..end];
                     if let Some(name) = inner.strip_prefix('/') {
                         if open.pop().as_deref() != Some(name.trim()) {
@@ -1336,7 +1419,9 @@ mod html {
             }
         }
         if let Some(tag) = open.pop() {
-            return Err(format!("can't find end tag corresponding to start tag \"{tag}\""));
+            return Err(format!(
+                "can't find end tag corresponding to start tag \"{tag}\""
+            ));
         }
         Ok(visible)
     }
@@ -1388,8 +1473,10 @@ mod multipart {
                     );
                 }
                 None => {
-                    p.fields
-                        .insert(name, Value::String(String::from_utf8_lossy(data).into_owned()));
+                    p.fields.insert(
+                        name,
+                        Value::String(String::from_utf8_lossy(data).into_owned()),
+                    );
                 }
             }
             pos = next;
