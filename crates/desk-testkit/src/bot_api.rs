@@ -307,6 +307,26 @@ struct Inner {
     next_file: u64,
 }
 
+impl Inner {
+    /// Keeps a file for `getFile` and download; answers its file id and unique id.
+    fn store_file(&mut self, dir: &str, ext: &str, bytes: Bytes) -> (String, String) {
+        self.next_file += 1;
+        let n = self.next_file;
+        let file_id = format!("BQACAgIAAxk-file-{n}");
+        let unique_id = format!("AgAD{n}");
+        let path = format!("{dir}/file_{n}.{ext}");
+        self.files.insert(
+            file_id.clone(),
+            StoredFile {
+                unique_id: unique_id.clone(),
+                path,
+                bytes,
+            },
+        );
+        (file_id, unique_id)
+    }
+}
+
 struct Shared {
     inner: Mutex<Inner>,
     /// Woken on every pushed update and every sent message.
@@ -387,17 +407,24 @@ impl BotApi {
 
     // ---- pushing updates ----
 
+    /// Runs `f` on the bot `token` names; a test that pushes to a bot it never added is wrong.
+    fn with_bot<R>(&self, token: &str, f: impl FnOnce(&mut BotRec) -> R) -> R {
+        let mut s = self.shared.lock();
+        match s.bots.get_mut(token) {
+            Some(bot) => f(bot),
+            None => panic!("no bot with that token: add it with BotApi::add_bot first"),
+        }
+    }
+
     /// Queues a raw update (its `update_id` is assigned here) and answers the id.
     pub fn push_update(&self, token: &str, mut update: Value) -> i64 {
-        let mut s = self.shared.lock();
-        let Some(bot) = s.bots.get_mut(token) else {
-            panic!("no bot with that token");
-        };
-        let id = bot.next_update_id;
-        bot.next_update_id += 1;
-        update["update_id"] = json!(id);
-        bot.updates.push_back(update);
-        drop(s);
+        let id = self.with_bot(token, |bot| {
+            let id = bot.next_update_id;
+            bot.next_update_id += 1;
+            update["update_id"] = json!(id);
+            bot.updates.push_back(update);
+            id
+        });
         self.shared.changed.notify_waiters();
         id
     }
@@ -411,11 +438,7 @@ impl BotApi {
         from: &TgUser,
         fill: impl FnOnce(&mut Value, &mut BotRec),
     ) -> i64 {
-        let msg = {
-            let mut s = self.shared.lock();
-            let Some(bot) = s.bots.get_mut(token) else {
-                panic!("no bot with that token");
-            };
+        let msg = self.with_bot(token, |bot| {
             bot.chats.insert(chat.id, chat.json.clone());
             let message_id = bot.take_message_id(chat.id);
             let mut msg = json!({
@@ -427,7 +450,7 @@ impl BotApi {
             fill(&mut msg, bot);
             bot.messages.insert((chat.id, message_id), msg.clone());
             msg
-        };
+        });
         let id = msg["message_id"].as_i64().unwrap_or(0);
         self.push_update(token, json!({"message": msg}));
         id
@@ -476,9 +499,7 @@ impl BotApi {
                 {"file_id": small.0, "file_unique_id": small.1, "width": 90, "height": 67, "file_size": len.min(64)},
                 {"file_id": large.0, "file_unique_id": large.1, "width": 1280, "height": 960, "file_size": len},
             ]);
-            if let Some(c) = caption {
-                m["caption"] = json!(c);
-            }
+            set_caption(m, caption);
         });
         (id, file_id)
     }
@@ -504,9 +525,7 @@ impl BotApi {
         let id = self.push_message(token, chat, from, |m, _| {
             m["document"] = json!({"file_id": fid, "file_unique_id": unique,
                 "file_name": file_name, "mime_type": mime_type, "file_size": len});
-            if let Some(c) = caption {
-                m["caption"] = json!(c);
-            }
+            set_caption(m, caption);
         });
         (id, file_id)
     }
@@ -520,11 +539,7 @@ impl BotApi {
         message_id: i64,
         text: &str,
     ) {
-        let msg = {
-            let mut s = self.shared.lock();
-            let Some(bot) = s.bots.get_mut(token) else {
-                panic!("no bot with that token");
-            };
+        let msg = self.with_bot(token, |bot| {
             let mut msg = bot.messages.get(&(chat.id, message_id)).cloned().unwrap_or_else(
                 || json!({"message_id": message_id, "from": from.json(), "chat": chat.json, "date": unix_now()}),
             );
@@ -532,7 +547,7 @@ impl BotApi {
             msg["edit_date"] = json!(unix_now());
             bot.messages.insert((chat.id, message_id), msg.clone());
             msg
-        };
+        });
         self.push_update(token, json!({"edited_message": msg}));
     }
 
@@ -545,11 +560,7 @@ impl BotApi {
         message_id: i64,
         data: &str,
     ) -> String {
-        let query = {
-            let mut s = self.shared.lock();
-            let Some(bot) = s.bots.get_mut(token) else {
-                panic!("no bot with that token");
-            };
+        let query = self.with_bot(token, |bot| {
             let id = format!("{}{}", bot.id, bot.next_update_id);
             bot.open_callbacks.insert(id.clone());
             let message = bot
@@ -559,7 +570,7 @@ impl BotApi {
                 .unwrap_or_else(|| json!({"message_id": message_id, "chat": chat.json, "date": 0}));
             json!({"id": id, "from": from.json(), "message": message,
                 "chat_instance": format!("ci{}", chat.id), "data": data})
-        };
+        });
         let id = query["id"].as_str().unwrap_or_default().to_owned();
         self.push_update(token, json!({"callback_query": query}));
         id
@@ -567,20 +578,7 @@ impl BotApi {
 
     /// Stores a file for download; answers its file id and unique id.
     pub fn add_file(&self, dir: &str, ext: &str, bytes: Vec<u8>) -> (String, String) {
-        let mut s = self.shared.lock();
-        s.next_file += 1;
-        let n = s.next_file;
-        let file_id = format!("BQACAgIAAxk-file-{n}");
-        let unique_id = format!("AgAD{n}");
-        s.files.insert(
-            file_id.clone(),
-            StoredFile {
-                unique_id: unique_id.clone(),
-                path: format!("{dir}/file_{n}.{ext}"),
-                bytes: Bytes::from(bytes),
-            },
-        );
-        (file_id, unique_id)
+        self.shared.lock().store_file(dir, ext, Bytes::from(bytes))
     }
 
     // ---- faults ----
@@ -669,6 +667,12 @@ fn set_text(m: &mut Value, text: &str) {
         let word = rest.split(char::is_whitespace).next().unwrap_or("");
         let length = 1 + word.encode_utf16().count();
         m["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
+    }
+}
+
+fn set_caption(m: &mut Value, caption: Option<&str>) {
+    if let Some(c) = caption {
+        m["caption"] = json!(c);
     }
 }
 
@@ -1107,20 +1111,8 @@ fn send(shared: &Shared, token: &str, method: &str, p: &Params) -> Response {
         } else {
             "documents"
         };
-        let ext = f.name.rsplit_once('.').map_or("bin", |(_, e)| e).to_owned();
-        s.next_file += 1;
-        let n = s.next_file;
-        let file_id = format!("BQACAgIAAxk-file-{n}");
-        let unique_id = format!("AgAD{n}");
-        s.files.insert(
-            file_id.clone(),
-            StoredFile {
-                unique_id: unique_id.clone(),
-                path: format!("{dir}/file_{n}.{ext}"),
-                bytes: Bytes::from(f.bytes.clone()),
-            },
-        );
-        (file_id, unique_id)
+        let ext = f.name.rsplit_once('.').map_or("bin", |(_, e)| e);
+        s.store_file(dir, ext, Bytes::from(f.bytes.clone()))
     });
     let Some(bot) = s.bots.get_mut(token) else {
         return fail(401, "Unauthorized");
