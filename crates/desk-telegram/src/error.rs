@@ -95,3 +95,92 @@ pub(crate) fn scrub(text: &str, token: &str) -> String {
         text.replace(token, "<token>")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_sorted_by_what_to_do() {
+        let d = |s: &str| Some(s.to_owned());
+        let cases = [
+            (
+                429,
+                Some(429),
+                d("Too Many Requests: retry after 7"),
+                Some(7),
+                true,
+                Error::RetryAfter(7),
+            ),
+            (429, None, None, None, true, Error::RetryAfter(1)),
+            (
+                401,
+                Some(401),
+                d("Unauthorized"),
+                None,
+                true,
+                Error::Unauthorized,
+            ),
+            (
+                404,
+                Some(404),
+                d("Not Found"),
+                None,
+                true,
+                Error::Unauthorized,
+            ),
+            (
+                404,
+                None,
+                None,
+                None,
+                false,
+                Error::Rejected {
+                    code: 404,
+                    description: "HTTP 404".into(),
+                },
+            ),
+            (
+                403,
+                Some(403),
+                d("Forbidden: bot was kicked from the group chat"),
+                None,
+                true,
+                Error::Blocked {
+                    description: "Forbidden: bot was kicked from the group chat".into(),
+                },
+            ),
+            (
+                502,
+                None,
+                None,
+                None,
+                true,
+                Error::Transient("502: HTTP 502".into()),
+            ),
+            (
+                400,
+                Some(400),
+                d("Bad Request: chat not found"),
+                None,
+                true,
+                Error::Rejected {
+                    code: 400,
+                    description: "Bad Request: chat not found".into(),
+                },
+            ),
+        ];
+        for (status, code, desc, retry, is_method, want) in cases {
+            assert_eq!(
+                Error::from_answer(status, code, desc, retry, is_method),
+                want
+            );
+        }
+    }
+
+    #[test]
+    fn the_token_is_scrubbed_from_any_text() {
+        assert_eq!(scrub("at /bot1:abc/getMe", "1:abc"), "at /bot<token>/getMe");
+        assert_eq!(scrub("nothing", ""), "nothing");
+    }
+}

@@ -6,37 +6,30 @@ use serde::{Deserialize, Serialize};
 
 /// One incoming event (`getUpdates` or a webhook call). Exactly one of the optional fields is
 /// set; a kind Desk does not read leaves them all `None`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Update {
     pub update_id: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_message: Option<Message>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_query: Option<CallbackQuery>,
     /// The bot's own membership changed: added to a group, removed, blocked by a user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_chat_member: Option<ChatMemberUpdated>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct User {
     pub id: i64,
     #[serde(default)]
     pub is_bot: bool,
     #[serde(default)]
     pub first_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// IETF tag of the user's Telegram client language (`uk`, `en`…).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatType {
     Private,
@@ -54,52 +47,38 @@ impl ChatType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Chat {
     pub id: i64,
     #[serde(rename = "type")]
     pub kind: ChatType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Message {
     pub message_id: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<User>,
     pub chat: Chat,
     /// Unix time.
     #[serde(default)]
     pub date: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit_date: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_message: Option<Box<Message>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_group_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub entities: Vec<MessageEntity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// The sizes Telegram made of one photo, smallest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub photo: Vec<PhotoSize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Document>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video: Option<Video>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<Voice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_markup: Option<InlineKeyboardMarkup>,
 }
 
@@ -126,7 +105,7 @@ impl Message {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MessageEntity {
     #[serde(rename = "type")]
     pub kind: String,
@@ -135,29 +114,25 @@ pub struct MessageEntity {
     pub length: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PhotoSize {
     pub file_id: String,
     pub file_unique_id: String,
     pub width: u32,
     pub height: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Document {
     pub file_id: String,
     pub file_unique_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Video {
     pub file_id: String,
     pub file_unique_id: String,
@@ -167,53 +142,44 @@ pub struct Video {
     pub height: u32,
     #[serde(default)]
     pub duration: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Voice {
     pub file_id: String,
     pub file_unique_id: String,
     #[serde(default)]
     pub duration: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<u64>,
 }
 
 /// `getFile`'s answer: where to download the file from (valid for at least an hour).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct File {
     pub file_id: String,
     pub file_unique_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
 }
 
 /// A press on an inline keyboard button.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CallbackQuery {
     pub id: String,
     pub from: User,
     /// The message with the keyboard (absent for inline-mode messages; for a message too old
     /// to be read, only its chat and id are meaningful).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
     #[serde(default)]
     pub chat_instance: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ChatMemberUpdated {
     pub chat: Chat,
     pub from: User,
@@ -223,7 +189,7 @@ pub struct ChatMemberUpdated {
     pub new_chat_member: ChatMember,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ChatMember {
     /// `creator`, `administrator`, `member`, `restricted`, `left` or `kicked`.
     pub status: String,
@@ -251,9 +217,7 @@ impl InlineKeyboardMarkup {
 pub struct InlineKeyboardButton {
     pub text: String,
     /// Sent back in a [`CallbackQuery`]; 1–64 bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 

@@ -10,7 +10,7 @@ use desk_telegram::{
     AnswerCallbackQuery, Bot, BotToken, EditMessageReplyMarkup, EditMessageText, Error, GetUpdates,
     InlineKeyboardMarkup, InputFile, SendMedia, SendMessage, SetWebhook, html,
 };
-use desk_testkit::bot_api::{BotApi, Fault, TgChat, TgUser};
+use desk_testkit::bot_api::{BotApi, Fault, TgChat, TgDocument, TgUser};
 
 async fn stand_in() -> (BotApi, String, Bot) {
     let api = BotApi::start().await.expect("stand-in starts");
@@ -72,9 +72,11 @@ async fn updates_of_every_kind_arrive_in_order_and_an_offset_confirms_them() {
         &token,
         &chat,
         &user,
-        "журнал.txt",
-        "text/plain",
-        b"log".to_vec(),
+        TgDocument {
+            file_name: "журнал.txt",
+            mime_type: "text/plain",
+            bytes: b"log".to_vec(),
+        },
         None,
     );
     let cb = api.push_callback(&token, &chat, &user, sent.message_id, "ticket:1042");
@@ -264,7 +266,7 @@ async fn photos_and_documents_upload_as_multipart_from_bytes_or_a_stream() {
     let jpeg: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let m = bot
         .send_photo(
-            &SendMedia::to(-100_5).caption_html(html::bold("Скріншот <помилки>")),
+            &SendMedia::to(-1_005).caption_html(html::bold("Скріншот <помилки>")),
             InputFile::bytes("екран.jpg", "image/jpeg", jpeg.clone()),
         )
         .await;
@@ -276,7 +278,7 @@ async fn photos_and_documents_upload_as_multipart_from_bytes_or_a_stream() {
         .collect();
     let d = bot
         .send_document(
-            &SendMedia::to(-100_5),
+            &SendMedia::to(-1_005),
             InputFile::stream(
                 "звіт \"березень\".pdf",
                 "application/pdf",
@@ -288,7 +290,7 @@ async fn photos_and_documents_upload_as_multipart_from_bytes_or_a_stream() {
     let doc = d.document.unwrap();
     assert_eq!(doc.file_size, Some(100_000));
 
-    let sent = api.sent_to(-100_5);
+    let sent = api.sent_to(-1_005);
     assert_eq!(sent.len(), 2);
     let photo = sent[0].file.as_ref().unwrap();
     assert_eq!(
@@ -325,9 +327,11 @@ async fn files_download_streamed_within_a_cap() {
         &token,
         &chat,
         &user,
-        "запис.ogg",
-        "audio/ogg",
-        bytes.clone(),
+        TgDocument {
+            file_name: "запис.ogg",
+            mime_type: "audio/ogg",
+            bytes: bytes.clone(),
+        },
         None,
     );
 
