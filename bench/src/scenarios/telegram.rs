@@ -242,7 +242,7 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
          the pacing is the bridge's own",
         SPACING.as_millis()
     ));
-    r.detail("latency", &s);
+    r.detail("latency", s);
     r.detail("load_before", load_before);
     r.detail("load_after", load_after);
     drop(srv);
