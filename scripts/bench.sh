@@ -3,7 +3,7 @@
 # server binary (127.0.0.1 only). Figures go to stdout and bench/results/*.json.
 # The first argument may name a scenario: `all` (the server ones, the default), `client` (the
 # client core's four), or one of create, read, upload, client-sync, client-incremental,
-# client-search, client-push; or `app`, the desktop app under Xvfb (scripts/measure-app.sh).
+# client-search, client-push, telegram; or `app`, the desktop app under Xvfb (scripts/measure-app.sh).
 # Further arguments go to desk-bench, e.g.
 # `scripts/bench.sh --requests 1000` or `scripts/bench.sh client --searches 100`.
 set -euo pipefail
