@@ -51,6 +51,23 @@ async fn redeem(
     )
 }
 
+/// Alice asks for a code and `chat` presses Start with it.
+async fn link_chat(
+    cast: &Cast,
+    core: &desk_core::Core,
+    bot: Bot,
+    chat: ChatRef,
+) -> anyhow::Result<TelegramLink> {
+    let code: LinkCode = cast
+        .alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await?;
+    let (link, _) = redeem(core, bot, &code.code, chat)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a fresh code did not link the chat"))?;
+    Ok(link)
+}
+
 fn chat(id: i64, kind: ChatKind, title: &str) -> ChatRef {
     ChatRef {
         id,
@@ -171,18 +188,13 @@ async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<(
     let cast = Cast::new().await?;
     running_bots(&cast)?;
     let core = cast.server.store()?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
-    let (link, _) = redeem(
+    let link = link_chat(
+        &cast,
         &core,
         Bot::Support,
-        &code.code,
         chat(501, ChatKind::Private, "Олена"),
     )
-    .await?
-    .expect("linked");
+    .await?;
 
     // Bob's taxi service sees nothing of it and cannot unlink it.
     let bobs: Vec<TelegramLink> = cast.bob.get_json("/api/v1/telegram/links").await?;
@@ -260,18 +272,13 @@ async fn the_send_queue_goes_in_order_per_chat_and_stops_for_a_chat_that_refused
     let mut cast = Cast::on(TestServer::start_at(at).await?).await?;
     running_bots(&cast)?;
     let core = cast.server.store()?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
-    let (link, _) = redeem(
+    let link = link_chat(
+        &cast,
         &core,
         Bot::Support,
-        &code.code,
         chat(501, ChatKind::Private, "Олена"),
     )
-    .await?
-    .expect("linked");
+    .await?;
     // The greeting went into the queue with the link, once.
     let greeting = core.due_telegram(Bot::Support, 100).await?;
     assert_eq!(greeting.len(), 1);
@@ -339,18 +346,13 @@ async fn unlinking_drops_what_was_still_queued_for_the_chat() -> anyhow::Result<
     let cast = Cast::new().await?;
     running_bots(&cast)?;
     let core = cast.server.store()?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
-    let (link, _) = redeem(
+    let link = link_chat(
+        &cast,
         &core,
         Bot::Alert,
-        &code.code,
         chat(-42, ChatKind::Group, "Зміна"),
     )
-    .await?
-    .expect("linked");
+    .await?;
     core.queue_telegram(
         Bot::Alert,
         -42,
