@@ -208,3 +208,84 @@ async fn a_chat_that_blocked_the_bot_is_unlinked_and_a_429_only_delays() -> anyh
     assert_eq!(w.sent_to(chat.id).len(), 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_reply_to_the_bots_message_lands_in_that_ticket_and_reopens_it() -> anyhow::Result<()> {
+    let w = world().await?;
+    let code = w.link_code().await?;
+    let olena = TgUser::new(5001, "Олена");
+    let chat = TgChat::private(&olena);
+    w.api
+        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
+    w.nth_to(chat.id, 1).await?;
+    let first = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+    let second = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Звіти", "Не відкриваються")
+        .await?;
+    w.cast
+        .agent
+        .reply(second.id, "Звіти полагодили", false)
+        .await?;
+    w.nth_to(chat.id, 2).await?;
+    w.cast
+        .agent
+        .reply(first.id, "Перезапустіть касу", false)
+        .await?;
+    w.nth_to(chat.id, 3).await?;
+    let about_first = w.sent_to(chat.id)[2].message_id;
+    let res = w
+        .cast
+        .agent
+        .patch(
+            &format!("/api/v1/tickets/{}", first.id),
+            &serde_json::json!({"status": "resolved"}),
+        )
+        .await?;
+    assert!(res.status().is_success());
+
+    // Answering the message about the first ticket: it lands there, not in the newer one.
+    w.api.push_reply(
+        &w.support,
+        &chat,
+        &olena,
+        about_first,
+        "Не допомогло, чеки досі не друкуються",
+    );
+    let confirm = w.nth_to(chat.id, 4).await?;
+    assert!(confirm.contains(&format!("#{}", first.number)), "{confirm}");
+    let msgs: Vec<desk_domain::Message> = w
+        .cast
+        .alice
+        .get_json(&format!("/api/v1/tickets/{}/messages", first.id))
+        .await?;
+    let last = msgs.last().expect("messages");
+    assert_eq!(last.body, "Не допомогло, чеки досі не друкуються");
+    assert_eq!(last.channel, desk_domain::Channel::Telegram);
+    assert_eq!(last.author.id, w.cast.alice.user().id);
+    let t: desk_domain::Ticket = w
+        .cast
+        .alice
+        .get_json(&format!("/api/v1/tickets/{}", first.id))
+        .await?;
+    // Reopened into the queue (nobody had it), as a reply in the app does.
+    assert_eq!(t.status, desk_domain::TicketStatus::New);
+    assert_eq!(t.resolved_at, None);
+    let other: Vec<desk_domain::Message> = w
+        .cast
+        .alice
+        .get_json(&format!("/api/v1/tickets/{}/messages", second.id))
+        .await?;
+    assert_eq!(other.len(), 2, "the newer ticket got nothing");
+
+    // A message that answers nothing is asked where it belongs, and lands nowhere.
+    w.api.push_text(&w.support, &chat, &olena, "А ще звіти");
+    let asked = w.nth_to(chat.id, 5).await?;
+    assert!(asked.contains("Відповісти"), "{asked}");
+    Ok(())
+}

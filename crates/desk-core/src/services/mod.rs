@@ -15,7 +15,7 @@ pub use accounts::NewUser;
 pub use attachments::sniff;
 pub use incidents::{NewIncident, NewOutage};
 pub use paging::RepageOutcome;
-pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed};
+pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed, ReplyAnswer, TelegramReply};
 pub use tickets::{NewMessage, NewTicket};
 pub use topics::{ordered as ordered_topics, parse as parse_topics};
 

@@ -378,7 +378,7 @@ async fn ticket_state(tx: &mut dyn Tx, v: &Viewer, id: Uuid) -> Result<TicketSta
     }
 }
 
-async fn add_message(
+pub(crate) async fn add_message(
     tx: &mut dyn Tx,
     a: Actor,
     calendar: CalendarHandle,

@@ -76,6 +76,18 @@ pub trait TelegramRows {
     /// organisation and made active. Answers the row's id.
     async fn put_link(&mut self, l: &LinkWrite) -> Result<Uuid>;
     async fn link_in_tx(&mut self, id: Uuid) -> Result<Option<desk_domain::TelegramLink>>;
+    async fn link_for_chat_in_tx(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+    ) -> Result<Option<desk_domain::TelegramLink>>;
+    /// The ticket a message the bot sent to the chat was about.
+    async fn ticket_of_sent_in_tx(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<Uuid>>;
     async fn set_link_active(&mut self, id: Uuid, active: bool, now_ms: i64) -> Result<()>;
 
     // --- updates in, messages out

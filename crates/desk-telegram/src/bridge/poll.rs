@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use desk_domain::{BotIdentity, ChatKind, ChatRef};
+use desk_domain::{Bot as BotKind, BotIdentity, ChatKind, ChatRef};
 use serde_json::json;
 
 use super::{BotCtx, Identities, pause, text};
@@ -167,25 +167,69 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
         .telegram_link_for_chat(ctx.kind, m.chat.id)
         .await?
         .is_some();
+    // The bot's own message this one answers, if it answers one.
+    let answers_bot = m
+        .reply_to_message
+        .as_ref()
+        .filter(|r| r.from.as_ref().is_some_and(|f| f.is_bot))
+        .map(|r| r.message_id);
     // In groups the bot speaks only when spoken to: a command, or a reply to its own message.
-    let addressed = m.command().is_some()
-        || m.reply_to_message
-            .as_ref()
-            .and_then(|r| r.from.as_ref())
-            .is_some_and(|f| f.is_bot);
-    let answer = if group && !addressed {
-        None
-    } else if linked {
-        Some(text::linked_help(ctx.kind, en))
-    } else {
-        Some(text::not_linked(en))
-    };
-    let answer = answer.map(|a| html(m.chat.id, a));
+    let addressed = m.command().is_some() || answers_bot.is_some();
+    if group && !addressed {
+        return answer(ctx, u.update_id, m.chat.id, None).await;
+    }
+    let has_media =
+        !m.photo.is_empty() || m.document.is_some() || m.video.is_some() || m.voice.is_some();
+    let text = m.text_or_caption().filter(|t| !t.trim().is_empty());
+    match (ctx.kind, linked, m.command(), text) {
+        (_, false, _, _) => answer(ctx, u.update_id, m.chat.id, Some(text::not_linked(en))).await,
+        (BotKind::Support, true, None, Some(body)) => {
+            reply(ctx, u.update_id, m.chat.id, answers_bot, body, en).await
+        }
+        (BotKind::Support, true, None, None) if has_media => {
+            answer(ctx, u.update_id, m.chat.id, Some(text::files_not_yet(en))).await
+        }
+        _ => {
+            let help = text::linked_help(ctx.kind, en);
+            answer(ctx, u.update_id, m.chat.id, Some(help)).await
+        }
+    }
+}
+
+/// Handles the update with at most one message back.
+async fn answer(
+    ctx: &BotCtx,
+    update_id: i64,
+    chat_id: i64,
+    body: Option<String>,
+) -> desk_core::Result<()> {
+    let request = body.map(|b| html(chat_id, b));
     if ctx
         .core
-        .answer_telegram_update(ctx.kind, u.update_id, m.chat.id, answer)
+        .answer_telegram_update(ctx.kind, update_id, chat_id, request)
         .await?
     {
+        ctx.queued.notify_one();
+    }
+    Ok(())
+}
+
+/// A customer's answer in the support chat: into the ticket the bot's message was about.
+async fn reply(
+    ctx: &BotCtx,
+    update_id: i64,
+    chat_id: i64,
+    reply_to: Option<i64>,
+    body: &str,
+    en: bool,
+) -> desk_core::Result<()> {
+    let confirm: desk_core::services::ReplyAnswer =
+        Box::new(move |outcome| text::reply_outcome(outcome, en).map(|t| html(chat_id, t)));
+    let outcome = ctx
+        .core
+        .telegram_reply(ctx.kind, update_id, chat_id, reply_to, body, confirm)
+        .await?;
+    if !matches!(outcome, desk_core::services::TelegramReply::AlreadyHandled) {
         ctx.queued.notify_one();
     }
     Ok(())

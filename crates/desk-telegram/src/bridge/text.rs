@@ -1,6 +1,7 @@
 //! What the bots say, in Ukrainian first and in English for a Telegram client set to English.
 //! Everything here is HTML for `parse_mode = HTML`: whatever came from people is escaped.
 
+use desk_core::services::TelegramReply;
 use desk_domain::{Bot, Message, Organization, Ticket};
 
 use crate::html::{bold, escape};
@@ -14,11 +15,11 @@ pub fn greeting(bot: Bot, org: &Organization, en: bool) -> String {
     let name = &org.name;
     match (bot, en) {
         (Bot::Support, false) => format!(
-            "Вітаємо! Цей чат підключено до служби таксі {}.\nСюди надходитимуть відповіді спеціалістів підтримки на звернення вашої служби.",
+            "Вітаємо! Цей чат підключено до служби таксі {}.\nСюди надходитимуть відповіді спеціалістів підтримки на звернення вашої служби; щоб відповісти, натисніть «Відповісти» на повідомленні.",
             bold(name)
         ),
         (Bot::Support, true) => format!(
-            "Hello! This chat is now linked to {}.\nReplies from support to your service's tickets will arrive here.",
+            "Hello! This chat is now linked to {}.\nReplies from support to your service's tickets will arrive here; to answer one, reply to its message.",
             bold(name)
         ),
         (Bot::Alert, false) => format!(
@@ -52,8 +53,8 @@ pub fn not_linked(en: bool) -> String {
 /// What a linked chat hears when it writes: honest about what the bot does today.
 pub fn linked_help(bot: Bot, en: bool) -> String {
     match (bot, en) {
-        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб написати в підтримку, скористайтеся програмою Desk.".into(),
-        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To write to support, use the Desk app.".into(),
+        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. Нове звернення поки що створюйте в програмі Desk.".into(),
+        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To answer one, press «Reply» on its message. New tickets are filed in the Desk app for now.".into(),
         (Bot::Alert, false) => "Цей чат підключено для повідомлень про збої. Щоб повідомити про збій, скористайтеся програмою Desk (кнопка «Повідомити про збій»).".into(),
         (Bot::Alert, true) => "This chat is linked for outage alerts. To report an outage, use the Desk app (the «Report an outage» button).".into(),
     }
@@ -76,4 +77,28 @@ pub fn reply(ticket: &Ticket, m: &Message) -> (String, String) {
         ));
     }
     (header, body)
+}
+
+/// Files sent to the support bot are not taken yet: said plainly, with what to do.
+pub fn files_not_yet(en: bool) -> String {
+    if en {
+        "Files sent here do not reach support yet: attach them in the Desk app.".into()
+    } else {
+        "Файли, надіслані сюди, поки що не потрапляють до підтримки: додайте їх у програмі Desk."
+            .into()
+    }
+}
+
+/// What the chat hears after a customer's answer.
+pub fn reply_outcome(outcome: &TelegramReply, en: bool) -> Option<String> {
+    Some(match (outcome, en) {
+        (TelegramReply::Added { number, .. }, false) => format!("✓ Додано до звернення #{number}."),
+        (TelegramReply::Added { number, .. }, true) => format!("✓ Added to ticket #{number}."),
+        (TelegramReply::NoTicket, false) => "Щоб відповісти на звернення, натисніть «Відповісти» на повідомленні бота про нього. Нове звернення поки що створюйте в програмі Desk.".into(),
+        (TelegramReply::NoTicket, true) => "To answer a ticket, press «Reply» on the bot's message about it. New tickets are filed in the Desk app for now.".into(),
+        (TelegramReply::NotLinked, _) => not_linked(en),
+        (TelegramReply::Refused(e), false) => escape(&e.uk),
+        (TelegramReply::Refused(e), true) => escape(&e.en),
+        (TelegramReply::AlreadyHandled, _) => return None,
+    })
 }

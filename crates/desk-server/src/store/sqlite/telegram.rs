@@ -257,6 +257,23 @@ impl TelegramRows for WriteCtx {
         link(&mut self.conn, id).await
     }
 
+    async fn link_for_chat_in_tx(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+    ) -> Result<Option<TelegramLink>> {
+        link_for_chat(&mut self.conn, bot, chat_id).await
+    }
+
+    async fn ticket_of_sent_in_tx(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<Uuid>> {
+        ticket_of_sent(&mut self.conn, bot, chat_id, message_id).await
+    }
+
     async fn set_link_active(&mut self, id: Uuid, active: bool, now_ms: i64) -> Result<()> {
         sqlx::query("UPDATE telegram_links SET active = ?, updated_at = ? WHERE id = ?")
             .bind(active)
