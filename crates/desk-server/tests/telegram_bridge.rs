@@ -289,3 +289,48 @@ async fn a_reply_to_the_bots_message_lands_in_that_ticket_and_reopens_it() -> an
     assert!(asked.contains("Відповісти"), "{asked}");
     Ok(())
 }
+
+#[tokio::test]
+async fn tickets_lists_only_the_linked_services_open_tickets() -> anyhow::Result<()> {
+    let w = world().await?;
+    let code = w.link_code().await?;
+    let olena = TgUser::new(5001, "Олена");
+    let chat = TgChat::private(&olena);
+    w.api
+        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
+    w.nth_to(chat.id, 1).await?;
+    w.api.push_text(&w.support, &chat, &olena, "/tickets");
+    let none = w.nth_to(chat.id, 2).await?;
+    assert!(none.contains("немає"), "{none}");
+
+    let open = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Чеки <каса 2>", "Не друкуються")
+        .await?;
+    let done = w.cast.alice.create_ticket(TOPIC, "Звіти", "Готово").await?;
+    let res = w
+        .cast
+        .alice
+        .patch(
+            &format!("/api/v1/tickets/{}", done.id),
+            &serde_json::json!({"status": "resolved"}),
+        )
+        .await?;
+    assert!(res.status().is_success());
+    w.cast
+        .bob
+        .create_ticket(TOPIC, "Злагода: тарифи", "Текст")
+        .await?;
+    w.api
+        .push_text(&w.support, &chat, &olena, "/tickets@desk_support_bot");
+    let list = w.nth_to(chat.id, 3).await?;
+    assert!(list.contains(&format!("#{}", open.number)), "{list}");
+    assert!(list.contains("Чеки &lt;каса 2&gt;"), "{list}");
+    assert!(
+        !list.contains("Звіти"),
+        "resolved ones are not open: {list}"
+    );
+    assert!(!list.contains("Злагода"), "another service's: {list}");
+    Ok(())
+}

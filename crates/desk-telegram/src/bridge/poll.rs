@@ -189,11 +189,39 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
         (BotKind::Support, true, None, None) if has_media => {
             answer(ctx, u.update_id, m.chat.id, Some(text::files_not_yet(en))).await
         }
+        (BotKind::Support, true, Some(("tickets", _)), _) => {
+            open_tickets(ctx, u.update_id, m.chat.id, en).await
+        }
         _ => {
             let help = text::linked_help(ctx.kind, en);
             answer(ctx, u.update_id, m.chat.id, Some(help)).await
         }
     }
+}
+
+/// `/tickets`: the linked service's open tickets, newest first.
+async fn open_tickets(
+    ctx: &BotCtx,
+    update_id: i64,
+    chat_id: i64,
+    en: bool,
+) -> desk_core::Result<()> {
+    let Some(link) = ctx.core.telegram_link_for_chat(ctx.kind, chat_id).await? else {
+        return answer(ctx, update_id, chat_id, Some(text::not_linked(en))).await;
+    };
+    // Read as the customer who linked the chat: their organisation's tickets, nothing else.
+    let viewer = desk_core::Viewer {
+        user_id: link.linked_by,
+        role: desk_domain::Role::Customer,
+        organization_id: Some(link.organization_id),
+    };
+    let filter = desk_domain::TicketFilter {
+        status: Some("open".into()),
+        limit: Some(text::TICKETS_LISTED),
+        ..Default::default()
+    };
+    let page = ctx.core.tickets(&viewer, &filter).await?;
+    answer(ctx, update_id, chat_id, Some(text::open_tickets(&page, en))).await
 }
 
 /// Handles the update with at most one message back.

@@ -53,8 +53,8 @@ pub fn not_linked(en: bool) -> String {
 /// What a linked chat hears when it writes: honest about what the bot does today.
 pub fn linked_help(bot: Bot, en: bool) -> String {
     match (bot, en) {
-        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. Нове звернення поки що створюйте в програмі Desk.".into(),
-        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To answer one, press «Reply» on its message. New tickets are filed in the Desk app for now.".into(),
+        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. /tickets — відкриті звернення. Нове звернення поки що створюйте в програмі Desk.".into(),
+        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To answer one, press «Reply» on its message. /tickets lists the open ones. New tickets are filed in the Desk app for now.".into(),
         (Bot::Alert, false) => "Цей чат підключено для повідомлень про збої. Щоб повідомити про збій, скористайтеся програмою Desk (кнопка «Повідомити про збій»).".into(),
         (Bot::Alert, true) => "This chat is linked for outage alerts. To report an outage, use the Desk app (the «Report an outage» button).".into(),
     }
@@ -101,4 +101,54 @@ pub fn reply_outcome(outcome: &TelegramReply, en: bool) -> Option<String> {
         (TelegramReply::Refused(e), true) => escape(&e.en),
         (TelegramReply::AlreadyHandled, _) => return None,
     })
+}
+
+/// Most tickets `/tickets` lists.
+pub const TICKETS_LISTED: u32 = 20;
+
+fn status_en(s: desk_domain::TicketStatus) -> &'static str {
+    match s {
+        desk_domain::TicketStatus::New => "new",
+        desk_domain::TicketStatus::InProgress => "in progress",
+        desk_domain::TicketStatus::WaitingForCustomer => "waiting for your answer",
+        desk_domain::TicketStatus::Resolved => "resolved",
+        desk_domain::TicketStatus::Closed => "closed",
+    }
+}
+
+/// `/tickets`: the service's open tickets, one a line.
+pub fn open_tickets(page: &desk_domain::TicketPage, en: bool) -> String {
+    if page.items.is_empty() {
+        return if en {
+            "Your service has no open tickets.".into()
+        } else {
+            "Відкритих звернень у вашої служби немає.".into()
+        };
+    }
+    let mut out = if en {
+        "Open tickets:\n".to_owned()
+    } else {
+        "Відкриті звернення:\n".to_owned()
+    };
+    for t in &page.items {
+        let status = if en {
+            status_en(t.status)
+        } else {
+            desk_core::error::status_uk(t.status)
+        };
+        out.push_str(&format!(
+            "{} {} — {}\n",
+            bold(&format!("#{}", t.number)),
+            escape(&t.subject),
+            status
+        ));
+    }
+    if page.next.is_some() {
+        out.push_str(if en {
+            "…and more in the Desk app."
+        } else {
+            "…решта — у програмі Desk."
+        });
+    }
+    out
 }
