@@ -51,6 +51,13 @@ async fn redeem(
     )
 }
 
+/// Alice asks the customer page for a code.
+async fn link_code(cast: &Cast) -> anyhow::Result<LinkCode> {
+    cast.alice
+        .post_json("/api/v1/telegram/link-codes", &())
+        .await
+}
+
 /// Alice asks for a code and `chat` presses Start with it.
 async fn link_chat(
     cast: &Cast,
@@ -58,10 +65,7 @@ async fn link_chat(
     bot: Bot,
     chat: ChatRef,
 ) -> anyhow::Result<TelegramLink> {
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
+    let code = link_code(&cast).await?;
     let (link, _) = redeem(core, bot, &code.code, chat)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a fresh code did not link the chat"))?;
@@ -86,10 +90,7 @@ async fn a_code_carries_links_to_each_running_bot_and_links_a_chat_once_per_bot(
     assert!(body.message.contains("Telegram"), "{}", body.message);
 
     running_bots(&cast)?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
+    let code = link_code(&cast).await?;
     assert_eq!(code.code.len(), 32, "128 random bits as hex");
     let bots: Vec<Bot> = code.links.iter().map(|l| l.bot).collect();
     assert_eq!(bots, [Bot::Support, Bot::Alert]);
@@ -164,10 +165,7 @@ async fn an_expired_code_links_nothing() -> anyhow::Result<()> {
     let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")?.to_utc();
     let cast = Cast::on(TestServer::start_at(at).await?).await?;
     running_bots(&cast)?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
+    let code = link_code(&cast).await?;
     cast.server.clock.advance(Duration::minutes(11));
     let core = cast.server.store()?;
     assert!(
@@ -222,10 +220,7 @@ async fn organisations_see_and_unlink_only_their_own_chats() -> anyhow::Result<(
     expect_error(res, 404, "not_found").await?;
 
     // Linking the same chat again with a new code revives its row.
-    let again: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
+    let again = link_code(&cast).await?;
     let (relinked, _) = redeem(
         &core,
         Bot::Support,
@@ -372,10 +367,7 @@ async fn a_start_update_replayed_after_a_crash_links_and_greets_once() -> anyhow
     let cast = Cast::new().await?;
     running_bots(&cast)?;
     let core = cast.server.store()?;
-    let code: LinkCode = cast
-        .alice
-        .post_json("/api/v1/telegram/link-codes", &())
-        .await?;
+    let code = link_code(&cast).await?;
     let start = |greet: &'static str| {
         let g: Greeting =
             Box::new(move |_| serde_json::json!({"method": "sendMessage", "text": greet}));

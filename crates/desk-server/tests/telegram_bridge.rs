@@ -72,6 +72,21 @@ impl World {
         .await
     }
 
+    /// Olena's private chat, linked with a fresh code and greeted.
+    async fn linked_olena(&self) -> anyhow::Result<(TgUser, TgChat)> {
+        let code = self.link_code().await?;
+        let olena = TgUser::new(5001, "Олена");
+        let chat = TgChat::private(&olena);
+        self.api.push_text(
+            &self.support,
+            &chat,
+            &olena,
+            &format!("/start {}", code.code),
+        );
+        self.nth_to(chat.id, 1).await?;
+        Ok((olena, chat))
+    }
+
     /// A code from the customer page, once the bridge has told the server the bots' names.
     async fn link_code(&self) -> anyhow::Result<LinkCode> {
         let alice = &self.cast.alice;
@@ -152,12 +167,7 @@ async fn a_chat_linked_from_the_app_hears_the_specialists_replies_and_nothing_el
 #[tokio::test]
 async fn a_restart_neither_loses_nor_repeats_an_update_or_a_message() -> anyhow::Result<()> {
     let mut w = world().await?;
-    let code = w.link_code().await?;
-    let olena = TgUser::new(5001, "Олена");
-    let chat = TgChat::private(&olena);
-    w.api
-        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
-    w.nth_to(chat.id, 1).await?;
+    let (olena, chat) = w.linked_olena().await?;
     let t = w
         .cast
         .alice
@@ -212,12 +222,7 @@ async fn a_chat_that_blocked_the_bot_is_unlinked_and_a_429_only_delays() -> anyh
 #[tokio::test]
 async fn a_reply_to_the_bots_message_lands_in_that_ticket_and_reopens_it() -> anyhow::Result<()> {
     let w = world().await?;
-    let code = w.link_code().await?;
-    let olena = TgUser::new(5001, "Олена");
-    let chat = TgChat::private(&olena);
-    w.api
-        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
-    w.nth_to(chat.id, 1).await?;
+    let (olena, chat) = w.linked_olena().await?;
     let first = w
         .cast
         .alice
@@ -293,12 +298,7 @@ async fn a_reply_to_the_bots_message_lands_in_that_ticket_and_reopens_it() -> an
 #[tokio::test]
 async fn tickets_lists_only_the_linked_services_open_tickets() -> anyhow::Result<()> {
     let w = world().await?;
-    let code = w.link_code().await?;
-    let olena = TgUser::new(5001, "Олена");
-    let chat = TgChat::private(&olena);
-    w.api
-        .push_text(&w.support, &chat, &olena, &format!("/start {}", code.code));
-    w.nth_to(chat.id, 1).await?;
+    let (olena, chat) = w.linked_olena().await?;
     w.api.push_text(&w.support, &chat, &olena, "/tickets");
     let none = w.nth_to(chat.id, 2).await?;
     assert!(none.contains("немає"), "{none}");
