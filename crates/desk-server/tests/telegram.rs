@@ -65,7 +65,7 @@ async fn link_chat(
     bot: Bot,
     chat: ChatRef,
 ) -> anyhow::Result<TelegramLink> {
-    let code = link_code(&cast).await?;
+    let code = link_code(cast).await?;
     let (link, _) = redeem(core, bot, &code.code, chat)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a fresh code did not link the chat"))?;
