@@ -7,100 +7,12 @@
 
 mod common;
 
-use std::future::Future;
 use std::time::Duration;
 
+use common::telegram::*;
 use common::*;
-use desk_domain::{LinkCode, TelegramLink};
-use desk_telegram::BotToken;
-use desk_testkit::bot_api::{BotApi, Fault, Sent, TgChat, TgUser};
-use desk_testkit::{Cast, TestServer};
-
-/// Polls `check` until it answers `Some`, within the hang guard.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-struct World {
-    api: BotApi,
-    support: String,
-    cast: Cast,
-}
-
-async fn world() -> anyhow::Result<World> {
-    let api = BotApi::start().await?;
-    let support = api.add_bot("desk_support_bot");
-    let alert = api.add_bot("desk_alert_bot");
-    let (url, s, a) = (api.url.clone(), support.clone(), alert.clone());
-    let server = TestServer::start_with(move |c| {
-        c.telegram.api_url = url.clone();
-        c.telegram.support_bot_token = BotToken::new(s.clone()).ok();
-        c.telegram.alert_bot_token = BotToken::new(a.clone()).ok();
-    })
-    .await?;
-    let cast = Cast::on(server).await?;
-    Ok(World { api, support, cast })
-}
-
-impl World {
-    fn sent_to(&self, chat: i64) -> Vec<Sent> {
-        self.api.sent_to(chat)
-    }
-
-    /// Waits for the `n`-th message to `chat` and answers its text.
-    async fn nth_to(&self, chat: i64, n: usize) -> anyhow::Result<String> {
-        eventually(&format!("message {n} to chat {chat}"), || async move {
-            Ok(self
-                .sent_to(chat)
-                .get(n - 1)
-                .map(|s| s.text.clone().unwrap_or_default()))
-        })
-        .await
-    }
-
-    /// Olena's private chat, linked with a fresh code and greeted.
-    async fn linked_olena(&self) -> anyhow::Result<(TgUser, TgChat)> {
-        let code = self.link_code().await?;
-        let olena = TgUser::new(5001, "Олена");
-        let chat = TgChat::private(&olena);
-        self.api.push_text(
-            &self.support,
-            &chat,
-            &olena,
-            &format!("/start {}", code.code),
-        );
-        self.nth_to(chat.id, 1).await?;
-        Ok((olena, chat))
-    }
-
-    /// A code from the customer page, once the bridge has told the server the bots' names.
-    async fn link_code(&self) -> anyhow::Result<LinkCode> {
-        let alice = &self.cast.alice;
-        eventually("the bots to be known", || async move {
-            let res = alice.post("/api/v1/telegram/link-codes", &()).await?;
-            Ok(if res.status().as_u16() == 201 {
-                Some(res.json::<LinkCode>().await?)
-            } else {
-                None
-            })
-        })
-        .await
-    }
-}
+use desk_domain::TelegramLink;
+use desk_testkit::bot_api::{Fault, TgChat, TgUser};
 
 #[tokio::test]
 async fn a_chat_linked_from_the_app_hears_the_specialists_replies_and_nothing_else()
@@ -210,7 +122,7 @@ async fn a_chat_that_blocked_the_bot_is_unlinked_and_a_429_only_delays() -> anyh
         .await?;
     w.cast.agent.reply(t.id, "Готово", false).await?;
     let alice = &w.cast.alice;
-    eventually("the link to go inactive", || async move {
+    eventually_some("the link to go inactive", || async move {
         let links: Vec<TelegramLink> = alice.get_json("/api/v1/telegram/links").await?;
         Ok(links.is_empty().then_some(()))
     })

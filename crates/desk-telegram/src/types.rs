@@ -346,8 +346,8 @@ pub struct AnswerCallbackQuery {
     pub show_alert: bool,
 }
 
-/// `editMessageText` of a message the bot sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `editMessageText` of a message the bot sent. Readable back too: it may wait in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditMessageText {
     pub chat_id: i64,
     pub message_id: i64,

@@ -232,10 +232,10 @@ fn for_viewer(r: Written, v: &Viewer) -> Result<OutageReport> {
 }
 
 /// A report as written: the ticket and the incident whole.
-struct Written {
-    ticket: desk_domain::Ticket,
-    incident: crate::storage::IncidentRecord,
-    already_known: bool,
+pub(super) struct Written {
+    pub ticket: desk_domain::Ticket,
+    pub incident: crate::storage::IncidentRecord,
+    pub already_known: bool,
 }
 
 // ---------------------------------------------------------------- helpers inside a write
@@ -332,7 +332,8 @@ fn is_merged(r: &IncidentRow) -> bool {
 
 // ---------------------------------------------------------------- the writes
 
-async fn report(
+/// Files report `r` by `a` inside the write (also the alert bot's path).
+pub(super) async fn report(
     tx: &mut dyn Tx,
     a: Actor,
     r: NewOutage,

@@ -8,6 +8,7 @@ mod paging;
 mod status;
 mod sync;
 mod telegram;
+mod telegram_alert;
 mod tickets;
 mod topics;
 
@@ -16,6 +17,10 @@ pub use attachments::sniff;
 pub use incidents::{NewIncident, NewOutage};
 pub use paging::RepageOutcome;
 pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed, ReplyAnswer, TelegramReply};
+pub use telegram_alert::{
+    AlertAnswer, AlertAnswers, AlertInput, AlertOutcome, Announcement, DRAFT_WAIT_MS, FiledReport,
+    announced as announced_event,
+};
 pub use tickets::{NewMessage, NewTicket};
 pub use topics::{ordered as ordered_topics, parse as parse_topics};
 

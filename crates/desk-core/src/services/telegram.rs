@@ -470,7 +470,7 @@ impl Core {
 }
 
 /// The answer's effect inside the write: who the linked customer is, which ticket, the message.
-async fn reply_in_tx(
+pub(super) async fn reply_in_tx(
     tx: &mut dyn crate::storage::Tx,
     bot: Bot,
     chat_id: i64,

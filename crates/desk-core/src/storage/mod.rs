@@ -11,6 +11,7 @@
 mod accounts;
 mod incidents;
 mod telegram;
+mod telegram_alert;
 mod tickets;
 
 use std::any::Any;
@@ -29,6 +30,7 @@ pub use incidents::{
 pub use telegram::{
     LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
 };
+pub use telegram_alert::{AlertDraft, TelegramAlertRows};
 pub use tickets::{
     AttachmentAccess, AttachmentInsert, CreateFacts, MessageInsert, TicketInsert, TicketQuery,
     TicketRows, TicketState, TicketWrite,
@@ -122,8 +124,15 @@ pub type JobOutput = Box<dyn Any + Send>;
 pub type Job = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Result<JobOutput>> + Send>;
 
 /// Everything a write job may do inside its transaction.
-pub trait Tx: AccountRows + TicketRows + IncidentRows + TelegramRows + ChangeLog + Send {}
-impl<T: AccountRows + TicketRows + IncidentRows + TelegramRows + ChangeLog + Send> Tx for T {}
+pub trait Tx:
+    AccountRows + TicketRows + IncidentRows + TelegramRows + TelegramAlertRows + ChangeLog + Send
+{
+}
+impl<
+    T: AccountRows + TicketRows + IncidentRows + TelegramRows + TelegramAlertRows + ChangeLog + Send,
+> Tx for T
+{
+}
 
 /// The change log inside a write: each entity has one row, moved to the head with a new `seq`
 /// whenever it changes.

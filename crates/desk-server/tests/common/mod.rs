@@ -3,6 +3,8 @@
 //! the data directory. Every file uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod telegram;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -9,9 +9,15 @@
 //! - **send**: drains desk-core's send queue in order per chat, paced to the Bot API's limits,
 //!   marking a message sent only on Telegram's answer.
 //!
+//! The alert bot has two more: **news** reads incidents from the change log and tells every
+//! linked alert chat of the organisations affected of each acknowledgement, update and
+//! resolution, once; **file_waiting** files a message nobody chose a kind for as «інше».
+//!
 //! And one **notify** task reads the change log from a cursor kept with what it queues, and
 //! queues what chats must hear: a specialist's reply to a ticket of a linked organisation.
 
+mod alert;
+mod alert_text;
 mod notify;
 mod poll;
 mod send;
@@ -114,9 +120,15 @@ pub async fn run(
         let timeout = config.poll_timeout_secs;
         tasks.push(tokio::spawn(async move {
             if poll::identify(&ctx, &ids).await {
-                let sender = tokio::spawn(send::run(ctx.clone()));
+                let mut helpers = vec![tokio::spawn(send::run(ctx.clone()))];
+                if ctx.kind == BotKind::Alert {
+                    helpers.push(tokio::spawn(alert::news(ctx.clone())));
+                    helpers.push(tokio::spawn(alert::file_waiting(ctx.clone())));
+                }
                 poll::run(ctx, timeout).await;
-                let _ = sender.await;
+                for h in helpers {
+                    let _ = h.await;
+                }
             }
         }));
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use desk_domain::{Bot as BotKind, BotIdentity, ChatKind, ChatRef};
 use serde_json::json;
 
-use super::{BotCtx, Identities, pause, text};
+use super::{BotCtx, Identities, alert, pause, text};
 use crate::Error;
 use crate::types::{Chat, ChatType, GetUpdates, Message, SendMessage, Update};
 
@@ -150,6 +150,9 @@ pub(crate) fn html(chat_id: i64, body: String) -> serde_json::Value {
 
 /// Handles one update through one service call that also marks it handled.
 async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
+    if ctx.kind == BotKind::Alert && alert::handle(ctx, u).await? {
+        return Ok(());
+    }
     let Some(m) = u.message.as_ref() else {
         // Edits, button presses and membership changes are not acted on yet.
         ctx.core.skip_telegram_update(ctx.kind, u.update_id).await?;

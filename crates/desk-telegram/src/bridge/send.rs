@@ -10,7 +10,7 @@ use super::poll::backoff;
 use super::{BotCtx, pause};
 use crate::Error;
 use crate::pace::{Limits, Pacer};
-use crate::types::SendMessage;
+use crate::types::{EditMessageText, SendMessage};
 
 /// Most queued messages looked at per pass.
 const BATCH: i64 = 200;
@@ -49,6 +49,14 @@ async fn send(ctx: &BotCtx, o: &Outgoing) -> Result<i64, Error> {
                     description: format!("queued sendMessage unreadable: {e}"),
                 })?;
             Ok(ctx.api.send_message(&req).await?.message_id)
+        }
+        "editMessageText" => {
+            let req: EditMessageText =
+                serde_json::from_value(o.request.clone()).map_err(|e| Error::Rejected {
+                    code: 400,
+                    description: format!("queued editMessageText unreadable: {e}"),
+                })?;
+            Ok(ctx.api.edit_message_text(&req).await?.message_id)
         }
         other => Err(Error::Rejected {
             code: 400,

@@ -169,8 +169,9 @@ pub async fn ticket_of_sent(
     message_id: i64,
 ) -> Result<Option<Uuid>> {
     let found: Option<Option<Uuid>> = sqlx::query_scalar(
+        // An edited message has a row per text it had; the one that names a ticket wins.
         "SELECT ticket_id FROM telegram_outbox WHERE bot = ? AND chat_id = ? \
-         AND telegram_message_id = ?",
+         AND telegram_message_id = ? ORDER BY ticket_id IS NULL, id DESC LIMIT 1",
     )
     .bind(bot.as_str())
     .bind(chat_id)

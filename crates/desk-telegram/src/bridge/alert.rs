@@ -1,0 +1,440 @@
+//! The alert bot: a linked chat's message becomes an outage report (desk-core's
+//! `telegram_alert`, the same path as `POST /outages`), and the incident's news reaches every
+//! linked alert chat of the organisations it affects, once each.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use desk_core::Viewer;
+use desk_core::services::{AlertInput, AlertOutcome, Announcement, announced_event};
+use desk_domain::calendar::SUPPORT_SERVICE_USER_ID;
+use desk_domain::{Bot as BotKind, ChangeData, Incident, OutageKind, Role, TelegramLink};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use super::poll::{backoff, html};
+use super::{BotCtx, alert_text, pause, text};
+use crate::types::{
+    AnswerCallbackQuery, CallbackQuery, EditMessageText, InlineKeyboardMarkup, ParseMode,
+    SendMessage, Update, User,
+};
+
+const NEWS_CURSOR: &str = "alert-news";
+/// Where the news cursor was first set, as a time: events before it are history, not news.
+const NEWS_SINCE: &str = "alert-news-since";
+/// Changes read per pass.
+const PAGE: u32 = 500;
+/// Longest wait for a poke before looking anyway.
+const IDLE: Duration = Duration::from_secs(5);
+/// How often drafts are checked for having waited too long for their kind.
+const DRAFT_CHECK: Duration = Duration::from_secs(2);
+const CALLBACK_PREFIX: &str = "alert:";
+
+fn author(u: Option<&User>) -> String {
+    let Some(u) = u else { return String::new() };
+    let name = [Some(u.first_name.as_str()), u.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match &u.username {
+        Some(n) if name.is_empty() => format!("@{n}"),
+        Some(n) => format!("{name} (@{n})"),
+        None => name,
+    }
+}
+
+/// The «what is down?» buttons for draft `draft_id` (0: no draft, the kind files at once).
+fn kind_keyboard(draft_id: i64, en: bool) -> InlineKeyboardMarkup {
+    let data: Vec<(String, &str)> = alert_text::KINDS
+        .iter()
+        .map(|(k, _)| {
+            (
+                format!("{CALLBACK_PREFIX}{draft_id}:{}", k.as_str()),
+                alert_text::kind_label(*k, en),
+            )
+        })
+        .collect();
+    InlineKeyboardMarkup::column(data.iter().map(|(d, l)| (*l, d.as_str())))
+}
+
+fn with_keyboard(chat_id: i64, body: String, keyboard: InlineKeyboardMarkup) -> serde_json::Value {
+    let mut v = serde_json::to_value(SendMessage::html(chat_id, body).keyboard(keyboard))
+        .unwrap_or_else(|_| json!({}));
+    v["method"] = json!("sendMessage");
+    v
+}
+
+fn edit(chat_id: i64, message_id: i64, body: String) -> serde_json::Value {
+    let mut v = serde_json::to_value(EditMessageText {
+        chat_id,
+        message_id,
+        text: body,
+        parse_mode: Some(ParseMode::Html),
+        reply_markup: None,
+    })
+    .unwrap_or_else(|_| json!({}));
+    v["method"] = json!("editMessageText");
+    v
+}
+
+/// What a chat gets about `outcome`: the answer, with the kind buttons when it asks for one.
+fn answers(
+    chat_id: i64,
+    outcome: &AlertOutcome,
+    en: bool,
+    note: Option<&str>,
+) -> Vec<serde_json::Value> {
+    let Some(mut body) = alert_text::outcome(outcome, en) else {
+        return Vec::new();
+    };
+    if let Some(n) = note {
+        body.push_str("\n\n");
+        body.push_str(n);
+    }
+    match outcome {
+        AlertOutcome::AskKind { draft_id } => {
+            vec![with_keyboard(chat_id, body, kind_keyboard(*draft_id, en))]
+        }
+        _ => vec![html(chat_id, body)],
+    }
+}
+
+/// Handles an alert-bot update if it is the alert bot's own business (a linked chat's message,
+/// a kind button); `false` leaves it to the handling both bots share (`/start <code>`, help
+/// for an unlinked chat, groups' chatter).
+pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<bool> {
+    if let Some(q) = &u.callback_query {
+        return choose(ctx, u.update_id, q).await;
+    }
+    let Some(m) = u.message.as_ref() else {
+        return Ok(false);
+    };
+    if matches!(m.command(), Some(("start", code)) if !code.is_empty()) {
+        return Ok(false);
+    }
+    let chat_id = m.chat.id;
+    if ctx
+        .core
+        .telegram_link_for_chat(BotKind::Alert, chat_id)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    let answers_bot = m
+        .reply_to_message
+        .as_ref()
+        .filter(|r| r.from.as_ref().is_some_and(|f| f.is_bot))
+        .map(|r| r.message_id);
+    // In groups the bot hears only commands and replies to its own messages.
+    if m.chat.kind.is_group() && m.command().is_none() && answers_bot.is_none() {
+        return Ok(false);
+    }
+    let en = text::english(m.from.as_ref().and_then(|f| f.language_code.as_deref()));
+    let (kind, body) = match m.command() {
+        Some((c, rest)) => match alert_text::kind_of_command(c) {
+            Some(k) => (Some(k), rest.to_owned()),
+            None => return help(ctx, u.update_id, chat_id, en).await.map(|_| true),
+        },
+        None => (None, m.text_or_caption().unwrap_or_default().to_owned()),
+    };
+    let has_media =
+        !m.photo.is_empty() || m.document.is_some() || m.video.is_some() || m.voice.is_some();
+    if kind.is_none() && body.trim().is_empty() {
+        let say = if has_media {
+            alert_text::files_in_app(en).to_owned()
+        } else {
+            alert_text::help(en)
+        };
+        return help_with(ctx, u.update_id, chat_id, say, en)
+            .await
+            .map(|_| true);
+    }
+    let note = has_media.then(|| alert_text::files_in_app(en));
+    let input = AlertInput::Report {
+        kind,
+        body,
+        author: author(m.from.as_ref()),
+        reply_to: answers_bot,
+    };
+    report(ctx, u.update_id, chat_id, input, en, note).await?;
+    Ok(true)
+}
+
+async fn report(
+    ctx: &BotCtx,
+    update_id: i64,
+    chat_id: i64,
+    input: AlertInput,
+    en: bool,
+    note: Option<&'static str>,
+) -> desk_core::Result<AlertOutcome> {
+    let answer: desk_core::services::AlertAnswer = Box::new(move |o| answers(chat_id, o, en, note));
+    let outcome = ctx
+        .core
+        .telegram_alert(update_id, chat_id, input, answer)
+        .await?;
+    if let AlertOutcome::Filed(r) = &outcome {
+        tracing::info!(ticket_id = %r.ticket_id, incident_id = %r.incident_id, already_known = r.already_known, "telegram outage report filed");
+    }
+    if !matches!(outcome, AlertOutcome::AlreadyHandled) {
+        ctx.queued.notify_one();
+    }
+    Ok(outcome)
+}
+
+async fn help(ctx: &BotCtx, update_id: i64, chat_id: i64, en: bool) -> desk_core::Result<()> {
+    help_with(ctx, update_id, chat_id, alert_text::help(en), en).await
+}
+
+/// The help, with the kind buttons: pressing one files a report of that kind at once.
+async fn help_with(
+    ctx: &BotCtx,
+    update_id: i64,
+    chat_id: i64,
+    body: String,
+    en: bool,
+) -> desk_core::Result<()> {
+    let request = with_keyboard(chat_id, body, kind_keyboard(0, en));
+    if ctx
+        .core
+        .answer_telegram_update(BotKind::Alert, update_id, chat_id, Some(request))
+        .await?
+    {
+        ctx.queued.notify_one();
+    }
+    Ok(())
+}
+
+/// A kind button: `alert:<draft>:<kind>`.
+fn parse_choice(data: &str) -> Option<(i64, OutageKind)> {
+    let (draft, kind) = data.strip_prefix(CALLBACK_PREFIX)?.split_once(':')?;
+    Some((draft.parse().ok()?, OutageKind::parse(kind)?))
+}
+
+async fn choose(ctx: &BotCtx, update_id: i64, q: &CallbackQuery) -> desk_core::Result<bool> {
+    let (Some((draft_id, kind)), Some(m)) =
+        (q.data.as_deref().and_then(parse_choice), q.message.as_ref())
+    else {
+        ctx.core
+            .skip_telegram_update(BotKind::Alert, update_id)
+            .await?;
+        stop_spinner(ctx, q).await;
+        return Ok(true);
+    };
+    let chat_id = m.chat.id;
+    let en = text::english(q.from.language_code.as_deref());
+    let input = if draft_id == 0 {
+        AlertInput::Report {
+            kind: Some(kind),
+            body: String::new(),
+            author: author(Some(&q.from)),
+            reply_to: None,
+        }
+    } else {
+        AlertInput::Choose { draft_id, kind }
+    };
+    let keyboard_message = m.message_id;
+    let answer: desk_core::services::AlertAnswer = Box::new(move |o| match o {
+        // The question turns into the answer, so its buttons cannot be pressed again.
+        AlertOutcome::Filed(_) | AlertOutcome::AlreadyFiled { .. } if draft_id != 0 => {
+            alert_text::outcome(o, en)
+                .map(|t| vec![edit(chat_id, keyboard_message, t)])
+                .unwrap_or_default()
+        }
+        _ => answers(chat_id, o, en, None),
+    });
+    let outcome = ctx
+        .core
+        .telegram_alert(update_id, chat_id, input, answer)
+        .await?;
+    if !matches!(outcome, AlertOutcome::AlreadyHandled) {
+        ctx.queued.notify_one();
+    }
+    stop_spinner(ctx, q).await;
+    Ok(true)
+}
+
+/// Stops the button's spinner. Best effort, after the press is committed: if this call is lost,
+/// Telegram stops the spinner itself after a while, and nothing else depends on it.
+async fn stop_spinner(ctx: &BotCtx, q: &CallbackQuery) {
+    let req = AnswerCallbackQuery {
+        callback_query_id: q.id.clone(),
+        text: None,
+        show_alert: false,
+    };
+    if let Err(e) = ctx.api.answer_callback_query(&req).await {
+        tracing::warn!(error = %e, "answerCallbackQuery failed");
+    }
+}
+
+/// Files drafts that waited too long for their kind, as «інше»: a message written at night is
+/// never left unfiled because nobody pressed a button.
+pub(crate) async fn file_waiting(ctx: BotCtx) {
+    loop {
+        let answer: desk_core::services::AlertAnswers = Box::new(|chat_id, o| match o {
+            AlertOutcome::Filed(_) => answers(chat_id, o, false, None),
+            _ => Vec::new(),
+        });
+        match ctx.core.file_waiting_telegram_alerts(answer).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(
+                    filed = n,
+                    "telegram outage messages filed as «other» after waiting for their kind"
+                );
+                ctx.queued.notify_one();
+            }
+            Err(e) => {
+                tracing::error!(error = %e.en, cause = ?e.cause, "cannot file waiting telegram outage messages")
+            }
+        }
+        if !pause(&ctx.stopping, DRAFT_CHECK).await {
+            return;
+        }
+    }
+}
+
+/// The bridge reads incidents as the support service's own account: staff, every organisation.
+fn reader() -> Viewer {
+    Viewer {
+        user_id: SUPPORT_SERVICE_USER_ID,
+        role: Role::Agent,
+        organization_id: None,
+    }
+}
+
+/// Reads incidents from the change log and queues their news for the alert chats.
+pub(crate) async fn news(ctx: BotCtx) {
+    let viewer = reader();
+    let mut notes = ctx.core.subscribe();
+    let mut failures = 0u32;
+    loop {
+        match news_pass(&ctx, &viewer).await {
+            Ok((queued, more)) => {
+                failures = 0;
+                if queued {
+                    ctx.queued.notify_one();
+                }
+                if more {
+                    continue;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e.en, cause = ?e.cause, "telegram incident news: pass failed");
+                if !pause(&ctx.stopping, backoff(failures)).await {
+                    return;
+                }
+                failures += 1;
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = ctx.stopping.cancelled() => return,
+            note = notes.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = note {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(IDLE) => {}
+        }
+    }
+}
+
+/// The alert chats an incident concerns: every organisation's for an incident of all.
+fn recipients<'a>(i: &Incident, links: &'a [TelegramLink]) -> Vec<&'a TelegramLink> {
+    let mut seen = HashSet::new();
+    links
+        .iter()
+        .filter(|l| {
+            i.all_organizations || i.organizations.iter().any(|o| o.id == l.organization_id)
+        })
+        .filter(|l| seen.insert(l.chat.id))
+        .collect()
+}
+
+async fn news_pass(ctx: &BotCtx, viewer: &Viewer) -> desk_core::Result<(bool, bool)> {
+    let core = &ctx.core;
+    let Some(from) = core.telegram_cursor(NEWS_CURSOR).await? else {
+        // First start: news from now on, not the history.
+        let head = core.latest_seq(viewer).await?;
+        let now = core.clock().now_ms();
+        core.announce_incident_news(NEWS_SINCE, 0, now, Vec::new())
+            .await?;
+        core.announce_incident_news(NEWS_CURSOR, 0, head, Vec::new())
+            .await?;
+        return Ok((false, false));
+    };
+    let since = core.telegram_cursor(NEWS_SINCE).await?.unwrap_or(0);
+    let page = core.changes(viewer, from, PAGE).await?;
+    if page.next == from {
+        return Ok((false, false));
+    }
+    let incidents: Vec<&Incident> = page
+        .items
+        .iter()
+        .filter_map(|c| match &c.entity {
+            ChangeData::Incident(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let mut news = Vec::new();
+    if !incidents.is_empty() {
+        let links: Vec<TelegramLink> = core
+            .telegram_links(viewer)
+            .await?
+            .into_iter()
+            .filter(|l| l.bot == BotKind::Alert)
+            .collect();
+        let tz = core.calendar().get().hours.timezone();
+        let mut seen = HashSet::new();
+        for i in incidents {
+            for e in &i.timeline {
+                if !announced_event(e.kind) || e.at.timestamp_millis() < since || !seen.insert(e.id)
+                {
+                    continue;
+                }
+                let Some(body) = alert_text::news(i, e, tz) else {
+                    continue;
+                };
+                let messages = recipients(i, &links)
+                    .into_iter()
+                    .map(|l| (l.chat.id, html(l.chat.id, body.clone())))
+                    .collect();
+                news.push(Announcement {
+                    event_id: e.id,
+                    messages,
+                });
+            }
+        }
+    }
+    let queued = news.iter().any(|a| !a.messages.is_empty());
+    let moved = core
+        .announce_incident_news(NEWS_CURSOR, from, page.next, news)
+        .await?;
+    Ok((queued && moved, page.has_more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_buttons_carry_the_draft_and_the_kind_and_fit_telegram() {
+        let k = kind_keyboard(i64::MAX, false);
+        assert_eq!(k.inline_keyboard.len(), 4);
+        for row in &k.inline_keyboard {
+            let data = row[0].callback_data.as_deref().unwrap();
+            assert!(data.len() <= 64, "{data}");
+            assert_eq!(parse_choice(data).map(|(d, _)| d), Some(i64::MAX));
+        }
+        assert_eq!(
+            parse_choice("alert:7:telephony"),
+            Some((7, OutageKind::Telephony))
+        );
+        assert_eq!(parse_choice("alert:x:telephony"), None);
+        assert_eq!(parse_choice("ticket:7"), None);
+    }
+}
