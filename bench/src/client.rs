@@ -80,6 +80,23 @@ impl Api {
         decode(res, "POST", path).await
     }
 
+    pub async fn put_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        s: &Session,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        let res = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(&s.token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("PUT {path}"))?;
+        decode(res, "PUT", path).await
+    }
+
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         s: &Session,

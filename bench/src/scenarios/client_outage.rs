@@ -67,14 +67,10 @@ pub async fn run(bin: &Path, sizes: &Sizes) -> anyhow::Result<Report> {
     srv.start().await?;
     let api = Api::new(&srv.base)?;
     let cast = client::sign_in(&api, orgs, PER_ORG).await?;
-    let _: desk_domain::DutyAgent = put_json(
-        &api,
-        &cast.agent,
-        "/api/v1/duty",
-        &SetDuty { on_duty: true },
-    )
-    .await
-    .context("putting the agent on duty")?;
+    let _: desk_domain::DutyAgent = api
+        .put_json(&cast.agent, "/api/v1/duty", &SetDuty { on_duty: true })
+        .await
+        .context("putting the agent on duty")?;
 
     let dev = Device::new()?;
     let desk = dev.sign_in(&srv.base, client::AGENT_EMAIL).await?;
@@ -296,28 +292,6 @@ async fn stream_client(
         }
     }
     crowd.connected.fetch_sub(1, Ordering::SeqCst);
-}
-
-async fn put_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
-    api: &Api,
-    s: &Session,
-    path: &str,
-    body: &B,
-) -> anyhow::Result<T> {
-    let res = api
-        .http()
-        .put(api.url(path))
-        .bearer_auth(&s.token)
-        .json(body)
-        .send()
-        .await
-        .with_context(|| format!("PUT {path}"))?;
-    let status = res.status();
-    let bytes = res.bytes().await?;
-    if !status.is_success() {
-        bail!("PUT {path}: {status}: {}", String::from_utf8_lossy(&bytes));
-    }
-    Ok(serde_json::from_slice(&bytes)?)
 }
 
 /// Both this process and the server (its child) hold one descriptor per stream.

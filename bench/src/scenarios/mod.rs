@@ -12,6 +12,7 @@ pub mod create;
 mod device;
 pub mod read;
 pub mod telegram;
+mod telegram_alert;
 pub mod upload;
 
 use std::sync::Arc;

@@ -21,6 +21,7 @@ use crate::server::{RssSampler, Server};
 use crate::stats::{self, micros};
 
 const CHATS: usize = 1_000;
+const BOTS: [&str; 2] = ["desk_bench_support_bot", "desk_bench_alert_bot"];
 const SAMPLES: usize = 50;
 /// Telegram lets a bot write to one chat about once a second: replies to the timed chat are
 /// spaced so that the pacing is not what is measured.
@@ -68,11 +69,13 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
     let load_before = device::loadavg();
     let api = BotApi::start().await?;
     let token = api.add_bot("desk_bench_support_bot");
+    let alert = api.add_bot("desk_bench_alert_bot");
     let mut srv = Server::new(
         bin,
         &[
             ("DESK_TELEGRAM__API_URL", &api.url),
             ("DESK_TELEGRAM__SUPPORT_BOT_TOKEN", &token),
+            ("DESK_TELEGRAM__ALERT_BOT_TOKEN", &alert),
         ],
     )?;
     client::create_accounts(&srv, 2, 1).await?;
@@ -82,7 +85,9 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
     let cast = client::sign_in(&http, 2, 1).await?;
     let (big, small) = (&cast.customers[0], &cast.customers[1]);
 
-    eprintln!("telegram: linking {CHATS} chats to one service, and one to another…");
+    eprintln!(
+        "telegram: linking {CHATS} chats to one service, and one to another, with both bots…"
+    );
     let code = |s: &client::Session| {
         let (http, s) = (http.clone(), s.clone());
         async move {
@@ -106,20 +111,27 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
     for i in 0..CHATS {
         let user = TgUser::new(100_000 + i as i64, "Диспетчер");
         let c = code(big).await?;
-        api.push_text(
-            &token,
-            &TgChat::private(&user),
-            &user,
-            &format!("/start {c}"),
-        );
+        // One code links the chat with each bot once.
+        for bot in [&token, &alert] {
+            api.push_text(bot, &TgChat::private(&user), &user, &format!("/start {c}"));
+        }
     }
     let lonely = TgUser::new(99, "Олена");
     let lonely_chat = TgChat::private(&lonely);
     let c = code(small).await?;
-    api.push_text(&token, &lonely_chat, &lonely, &format!("/start {c}"));
-    let greeted = until_sent(&api, CHATS + 1, WAIT).await?;
+    for bot in [&token, &alert] {
+        api.push_text(bot, &lonely_chat, &lonely, &format!("/start {c}"));
+    }
+    let greeted = until_sent(&api, 2 * (CHATS + 1), WAIT).await?;
     let greet_s = link_started.elapsed().as_secs_f64();
-    let greet_busiest = busiest_second(&greeted);
+    let greet_busiest = BOTS
+        .iter()
+        .map(|b| {
+            let of_bot: Vec<Sent> = greeted.iter().filter(|s| s.bot == *b).cloned().collect();
+            busiest_second(&of_bot)
+        })
+        .max()
+        .unwrap_or(0);
 
     eprintln!("telegram: one reply to all {CHATS} chats of the first service…");
     let big_ticket = http
@@ -175,6 +187,19 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
         lat.push(micros(got.saturating_duration_since(committed)));
         tokio::time::sleep(SPACING).await;
     }
+    let first_crowd_user = TgUser::new(100_000, "Диспетчер");
+    let night = super::telegram_alert::measure(
+        &srv,
+        &api,
+        &alert,
+        BOTS[1],
+        &http,
+        &cast.agent,
+        (&lonely_chat, &lonely),
+        (&TgChat::private(&first_crowd_user), &first_crowd_user),
+        CHATS,
+    )
+    .await?;
     let (peak_rss, samples) = rss.finish().await?;
     let load_after = device::loadavg();
     let s = stats::summarize(&lat);
@@ -210,8 +235,53 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
         "messages",
         Some(Target::AtMost(OVERALL_PER_S as f64)),
     );
+    let ring = "alert-bot message → on-duty agent's client decided to ring";
+    r.figure(&format!("{ring} p50"), night.ring.p50_ms, "ms", None);
     r.figure(
-        &format!("{} greetings after /start, all delivered", CHATS + 1),
+        &format!("{ring} p95"),
+        night.ring.p95_ms,
+        "ms",
+        Some(Target::AtMost(TARGET_P95_MS)),
+    );
+    r.figure(&format!("{ring} max"), night.ring.max_ms, "ms", None);
+    r.figure(
+        &format!("one resolution to {CHATS} linked alert chats, all delivered"),
+        night.broadcast_s,
+        "s",
+        Some(Target::AtMost(CHATS as f64 / OVERALL_PER_S as f64 + 4.0)),
+    );
+    r.figure(
+        "busiest second of the resolution",
+        busiest_second(&night.broadcast) as f64,
+        "messages",
+        Some(Target::AtMost(OVERALL_PER_S as f64)),
+    );
+    r.figure(
+        "server RSS before the resolution broadcast",
+        night.rss_before_kib as f64 / 1024.0,
+        "MiB",
+        None,
+    );
+    r.figure(
+        "server RSS 2 s after it",
+        night.rss_after_kib as f64 / 1024.0,
+        "MiB",
+        None,
+    );
+    r.check(
+        "the resolution reached every alert chat once",
+        night.chats_reached == CHATS && night.broadcast.len() == CHATS,
+        format!(
+            "{} messages to {} distinct chats",
+            night.broadcast.len(),
+            night.chats_reached
+        ),
+    );
+    r.figure(
+        &format!(
+            "{} greetings after /start (both bots), all delivered",
+            2 * (CHATS + 1)
+        ),
         greet_s,
         "s",
         None,
@@ -242,7 +312,17 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
          the pacing is the bridge's own",
         SPACING.as_millis()
     ));
+    r.note(format!(
+        "the alert bot: {} reports from the second service's chat as `/telephony …`, each timed \
+         from the update handed to the stand-in (the bridge long-polls it) until the on-duty \
+         agent's real desk_client::Desk raised a critical ClientEvent::Notify, each incident \
+         resolved before the next; then one report from the first service and its resolution \
+         to that service's {CHATS} linked alert chats, timed from the resolve's 2xx to the last \
+         sendMessage received",
+        super::telegram_alert::SAMPLES
+    ));
     r.detail("latency", s);
+    r.detail("ring_latency", night.ring);
     r.detail("load_before", load_before);
     r.detail("load_after", load_after);
     drop(srv);
