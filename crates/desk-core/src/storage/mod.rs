@@ -27,7 +27,8 @@ pub use incidents::{
     PageInsert, ScopeEntry, TimelineEntry,
 };
 pub use telegram::{
-    LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
+    Draft, DraftInsert, Held, HeldInsert, LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing,
+    OutgoingInsert, ReceivedInsert, TelegramRows,
 };
 pub use tickets::{
     AttachmentAccess, AttachmentInsert, CreateFacts, MessageInsert, TicketInsert, TicketQuery,

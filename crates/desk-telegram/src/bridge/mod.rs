@@ -15,6 +15,7 @@
 mod notify;
 mod poll;
 mod send;
+mod support;
 pub mod text;
 
 use std::collections::HashMap;

@@ -7,6 +7,7 @@ mod incidents;
 mod rows;
 mod sync;
 mod telegram;
+mod telegram_support;
 mod tickets;
 mod writer;
 
