@@ -9,8 +9,10 @@
 //! - **send**: drains desk-core's send queue in order per chat, paced to the Bot API's limits,
 //!   marking a message sent only on Telegram's answer.
 //!
-//! And one **notify** task reads the change log from a cursor kept with what it queues, and
-//! queues what chats must hear: a specialist's reply to a ticket of a linked organisation.
+//! The support bot's updates are handled in `support.rs` (files in, the «which ticket?»
+//! keyboard, `/new`, edits, `/help`). And one **notify** task reads the change log from a cursor
+//! kept with what it queues, and queues what chats must hear: a specialist's reply to a ticket
+//! of a linked organisation, with its files (read from the blob store when sent).
 
 mod notify;
 mod poll;
