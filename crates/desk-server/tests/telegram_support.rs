@@ -636,3 +636,61 @@ async fn help_says_what_the_bot_does_in_the_clients_language() -> anyhow::Result
     assert!(en.contains("/new"), "{en}");
     Ok(())
 }
+
+#[tokio::test]
+async fn an_album_is_asked_about_once_and_goes_as_one_message() -> anyhow::Result<()> {
+    let w = world().await?;
+    let t = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+    let (a, b) = (png(30_000, 9), png(30_000, 10));
+    w.api.push_album(
+        &w.support,
+        &w.chat,
+        &w.olena,
+        vec![a.clone(), b.clone()],
+        Some("Обидві каси"),
+    );
+    let keyboard = w.nth(2).await?;
+    settle().await;
+    assert_eq!(w.sent().len(), 2, "one question for the whole album");
+    w.press(&keyboard, &format!("#{}", t.number))?;
+    let msgs = w.messages_n(&t, 2).await?;
+    assert_eq!(msgs[1].body, "Обидві каси");
+    let sums: Vec<&str> = msgs[1]
+        .attachments
+        .iter()
+        .map(|x| x.sha256.as_str())
+        .collect();
+    assert_eq!(sums, [sha256_hex(&a), sha256_hex(&b)]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_photo_sent_while_the_server_is_down_lands_once_after_the_restart() -> anyhow::Result<()>
+{
+    let mut w = world().await?;
+    let t = w
+        .cast
+        .alice
+        .create_ticket(TOPIC, "Не друкуються чеки", "З ранку")
+        .await?;
+    let about = w.reply_about(&t, "Надішліть фото", 2).await?;
+    w.cast.server.stop().await?;
+    let photo = png(80_000, 11);
+    w.api
+        .push_photo_reply(&w.support, &w.chat, &w.olena, about, photo.clone(), None);
+    w.cast.server.start_again().await?;
+    w.nth(3).await?;
+    // Once more, for good measure: a second restart repeats nothing.
+    w.cast.server.restart().await?;
+    settle().await;
+    let msgs = w.messages(&t).await?;
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    assert_eq!(msgs[2].attachments[0].sha256, sha256_hex(&photo));
+    assert!(msgs[2].body.starts_with("📎 photo_"), "{}", msgs[2].body);
+    assert_eq!(w.sent().len(), 3);
+    Ok(())
+}

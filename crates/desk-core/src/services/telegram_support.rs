@@ -42,6 +42,9 @@ pub struct SupportMessage {
     pub reply_to: Option<i64>,
     pub media_group_id: Option<String>,
     pub body: String,
+    /// No text came: `body` only names the files (a later part of an album then adds nothing
+    /// to the text of the first).
+    pub files_only: bool,
     pub attachment_ids: Vec<Uuid>,
 }
 
@@ -486,12 +489,11 @@ async fn message_in_tx(
         if target.is_none()
             && let Some(h) = tx.held_album(bot, chat_id, g).await?
         {
-            let body = [h.body.as_str(), m.body.as_str()]
-                .iter()
-                .filter(|b| !b.trim().is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join("\n");
+            let body = if m.files_only {
+                h.body.clone()
+            } else {
+                format!("{}\n{}", h.body, m.body)
+            };
             let mut ids = h.attachment_ids.clone();
             ids.extend(&m.attachment_ids);
             tx.extend_held(h.id, &body, &ids).await?;

@@ -270,6 +270,7 @@ async fn message(
         reply_to,
         media_group_id: m.media_group_id.clone(),
         body,
+        files_only: typed.is_empty(),
         attachment_ids: files.ids,
     };
     let outcome = ctx.core.telegram_support_message(msg, words).await?;

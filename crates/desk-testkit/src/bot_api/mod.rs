@@ -288,6 +288,34 @@ impl BotApi {
         (id, file_id)
     }
 
+    /// An album: one message per photo sharing a `media_group_id`, the caption on the first,
+    /// as Telegram sends them; answers the message ids.
+    pub fn push_album(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        photos: Vec<Vec<u8>>,
+        caption: Option<&str>,
+    ) -> Vec<i64> {
+        let group = format!("album{}", self.shared.lock().next_file + 1);
+        photos
+            .into_iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let len = bytes.len();
+                let (file_id, unique) = self.add_file("photos", "jpg", bytes);
+                let group = group.clone();
+                self.push_message(token, chat, from, |m, _| {
+                    m["photo"] = json!([{"file_id": file_id, "file_unique_id": unique,
+                        "width": 1280, "height": 960, "file_size": len}]);
+                    m["media_group_id"] = json!(group);
+                    set_caption(m, caption.filter(|_| i == 0));
+                })
+            })
+            .collect()
+    }
+
     /// A photo sent as a reply to message `reply_to` (usually one the bot sent); answers the
     /// message id.
     pub fn push_photo_reply(
