@@ -54,14 +54,14 @@ pub fn linked_help(bot: Bot, en: bool) -> String {
     match (bot, en) {
         (Bot::Support, false) => "Сюди надходять відповіді спеціалістів підтримки на звернення вашої служби.\n\
             • Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. Можна надіслати текст, фото, відео, голосове чи файл (до 20 МБ; більші додавайте в програмі Desk).\n\
-            • Якщо написати без «Відповісти», бот запитає, до якого звернення це додати, або створить нове.\n\
+            • Якщо написати без «Відповісти», бот запитає, до якого звернення це додати, чи створити нове.\n\
             • /new — нове звернення: оберіть тему, прочитайте підказку й опишіть проблему.\n\
             • /tickets — відкриті звернення вашої служби.\n\
             • Якщо виправити надіслане повідомлення, виправлення потрапить у звернення з позначкою «(виправлено)».\n\
             Якщо не працює програма чи телефонія, повідомте про збій у програмі Desk — такі проблеми ми вирішуємо цілодобово.".into(),
         (Bot::Support, true) => "Replies from support to your service's tickets arrive here.\n\
             • To answer one, press «Reply» on its message. Text, photos, videos, voice notes and files work (up to 20 MB; attach larger ones in the Desk app).\n\
-            • Write without «Reply» and the bot asks which ticket it belongs to, or files a new one.\n\
+            • Write without «Reply» and the bot asks which ticket it belongs to, or whether to file a new one.\n\
             • /new files a ticket: choose the topic, read the hint, describe the problem.\n\
             • /tickets lists your service's open tickets.\n\
             • Edit a message you sent and the correction reaches the ticket, marked «(виправлено)» (corrected).\n\
@@ -121,10 +121,10 @@ pub fn file_notes(too_large: &[String], failed: &[String], en: bool) -> Option<S
     }
     if !failed.is_empty() {
         let names = quoted(failed);
-        out.push(if en {
-            format!("Telegram did not hand over {names}. Attach it in the Desk app.")
-        } else {
-            format!("Не вдалося отримати з Telegram {names}. Додайте до звернення в програмі Desk.")
+        out.push(match (failed.len(), en) {
+            (1, false) => format!("Не вдалося отримати з Telegram файл {names}. Додайте його до звернення в програмі Desk."),
+            (_, false) => format!("Не вдалося отримати з Telegram файли {names}. Додайте їх до звернення в програмі Desk."),
+            (_, true) => format!("Telegram did not hand over {names}. Attach it in the Desk app."),
         });
     }
     (!out.is_empty()).then(|| out.join("\n"))
