@@ -55,23 +55,6 @@ async fn on_duty(s: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The buttons of a sent message, as (label, data).
-fn buttons(s: &Sent) -> Vec<(String, String)> {
-    s.reply_markup
-        .as_ref()
-        .and_then(|m| m["inline_keyboard"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-        .map(|b| {
-            (
-                b["text"].as_str().unwrap_or_default().to_owned(),
-                b["callback_data"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Waits for the `n`-th message to `chat`, whole.
 async fn nth_sent(w: &World, chat: i64, n: usize) -> anyhow::Result<Sent> {
     eventually_some(&format!("message {n} to chat {chat}"), || async move {

@@ -90,8 +90,9 @@ async fn a_restart_neither_loses_nor_repeats_an_update_or_a_message() -> anyhow:
     // Written while the server is down: an update waiting at Telegram.
     w.api.push_text(&w.support, &chat, &olena, "Дякую");
     w.cast.server.start_again().await?;
-    let help = w.nth_to(chat.id, 2).await?;
-    assert!(help.contains("Desk"), "{help}");
+    // It answers no ticket: the chat is asked which one it belongs to.
+    let asked = w.nth_to(chat.id, 2).await?;
+    assert!(asked.contains("До якого звернення"), "{asked}");
     w.cast.agent.reply(t.id, "Готово", false).await?;
     let reply = w.nth_to(chat.id, 3).await?;
     assert!(reply.contains("Готово"), "{reply}");

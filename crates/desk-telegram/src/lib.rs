@@ -9,7 +9,8 @@
 //!   into parts that are each valid; [`pace`]: when the next send to a chat may go.
 //!
 //! - [`bridge`]: the bridge itself, on top of desk-core's services: linking chats, the send
-//!   queue, and specialists' replies to linked support chats.
+//!   queue, specialists' replies (and their files) to linked support chats, and the support
+//!   bot's side of the conversation (replies, files, keyboards, `/new`, edits).
 
 pub mod bridge;
 mod client;

@@ -337,12 +337,12 @@ impl SendMedia {
 }
 
 /// `answerCallbackQuery`: stops the button's spinner, optionally with a notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerCallbackQuery {
     pub callback_query_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub show_alert: bool,
 }
 

@@ -9,6 +9,7 @@ mod status;
 mod sync;
 mod telegram;
 mod telegram_alert;
+mod telegram_support;
 mod tickets;
 mod topics;
 
@@ -16,10 +17,13 @@ pub use accounts::NewUser;
 pub use attachments::sniff;
 pub use incidents::{NewIncident, NewOutage};
 pub use paging::RepageOutcome;
-pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed, ReplyAnswer, TelegramReply};
+pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed};
 pub use telegram_alert::{
     AlertAnswer, AlertAnswers, AlertInput, AlertOutcome, Announcement, DRAFT_WAIT_MS, FiledReport,
     announced as announced_event,
+};
+pub use telegram_support::{
+    SupportAnswer, SupportChoice, SupportMessage, SupportOutcome, TICKETS_OFFERED,
 };
 pub use tickets::{NewMessage, NewTicket};
 pub use topics::{ordered as ordered_topics, parse as parse_topics};

@@ -9,19 +9,17 @@
 //! message for a chat goes through a queue written in the transaction that decided to send it,
 //! sent in order per chat and marked sent only on the Bot API's answer.
 
-use desk_domain::{
-    Bot, BotIdentity, BotLink, ChatRef, ErrorCode, LinkCode, Organization, TelegramLink,
-};
+use desk_domain::{Bot, BotIdentity, BotLink, ChatRef, LinkCode, Organization, TelegramLink};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 use uuid::Uuid;
 
+use crate::Core;
 use crate::actor::Viewer;
 use crate::clock::ts;
 use crate::error::{Error, Result};
 use crate::storage::{LinkCodeInsert, LinkWrite, Outgoing, OutgoingInsert};
-use crate::{Core, validate};
 
 /// How long a link code may be used: long enough to find the phone and press Start; the
 /// customer page asks for a new one before it runs out.
@@ -29,24 +27,6 @@ pub const LINK_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// The message a newly linked chat gets, made from its organisation (the bridge words it).
 pub type Greeting = Box<dyn FnOnce(&Organization) -> serde_json::Value + Send>;
-
-/// What a customer's answer in Telegram came to.
-#[derive(Debug, Clone)]
-pub enum TelegramReply {
-    /// Added to ticket `number` as the linked customer's message, channel `telegram`.
-    Added { ticket_id: Uuid, number: i64 },
-    /// Not a reply to a message about a ticket: the bridge asks which ticket.
-    NoTicket,
-    /// The chat is not linked (any more).
-    NotLinked,
-    /// Refused by the ticket rules (closed, empty text…): what to tell the person.
-    Refused(Error),
-    /// This update was handled before: nothing was done again.
-    AlreadyHandled,
-}
-
-/// The one message a chat gets about its answer, made from the outcome (the bridge words it).
-pub type ReplyAnswer = Box<dyn FnOnce(&TelegramReply) -> Option<serde_json::Value> + Send>;
 
 /// What a `/start <code>` came to.
 #[derive(Debug, Clone)]
@@ -246,47 +226,6 @@ impl Core {
         .await
     }
 
-    /// A customer's answer in a linked chat: a reply to the bot's message about a ticket lands
-    /// in that ticket as the linked customer's message through `telegram` (a resolved ticket
-    /// reopens, as in the app), with the same rules as every other entry point. The update
-    /// counts as handled in the same transaction, with `answer(outcome)` queued for the chat.
-    #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id, update_id))]
-    pub async fn telegram_reply(
-        &self,
-        bot: Bot,
-        update_id: i64,
-        chat_id: i64,
-        reply_to: Option<i64>,
-        body: &str,
-        answer: ReplyAnswer,
-    ) -> Result<TelegramReply> {
-        let body = validate::body(body);
-        let (calendar, now) = (self.calendar.clone(), self.clock.now_ms());
-        self.write(move |tx| {
-            Box::pin(async move {
-                if !tx.claim_update(bot, update_id).await? {
-                    return Ok(TelegramReply::AlreadyHandled);
-                }
-                let outcome = reply_in_tx(tx, bot, chat_id, reply_to, body, calendar, now).await?;
-                if let Some(request) = answer(&outcome) {
-                    tx.queue_outgoing(&OutgoingInsert {
-                        bot,
-                        chat_id,
-                        request,
-                        ticket_id: match &outcome {
-                            TelegramReply::Added { ticket_id, .. } => Some(*ticket_id),
-                            _ => None,
-                        },
-                        at_ms: now,
-                    })
-                    .await?;
-                }
-                Ok(outcome)
-            })
-        })
-        .await
-    }
-
     /// An update answered with at most one message (help, «which ticket?»), handled once:
     /// `false` if it already was, and then nothing is queued again.
     #[instrument(skip_all, err, fields(bot = bot.as_str(), chat_id, update_id))]
@@ -466,77 +405,6 @@ impl Core {
         message_id: i64,
     ) -> Result<Option<Uuid>> {
         self.storage.ticket_of_sent(bot, chat_id, message_id).await
-    }
-}
-
-/// The answer's effect inside the write: who the linked customer is, which ticket, the message.
-pub(super) async fn reply_in_tx(
-    tx: &mut dyn crate::storage::Tx,
-    bot: Bot,
-    chat_id: i64,
-    reply_to: Option<i64>,
-    body: Result<String>,
-    calendar: crate::calendar::CalendarHandle,
-    now: i64,
-) -> Result<TelegramReply> {
-    let Some(link) = tx
-        .link_for_chat_in_tx(bot, chat_id)
-        .await?
-        .filter(|l| l.active)
-    else {
-        return Ok(TelegramReply::NotLinked);
-    };
-    let ticket_id = match reply_to {
-        Some(m) => tx.ticket_of_sent_in_tx(bot, chat_id, m).await?,
-        None => None,
-    };
-    let Some(ticket_id) = ticket_id else {
-        return Ok(TelegramReply::NoTicket);
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return Ok(TelegramReply::Refused(e)),
-    };
-    let Some(user) = tx.user(link.linked_by).await? else {
-        return Ok(TelegramReply::NotLinked);
-    };
-    // The chat speaks for the customer who linked it, and only within their organisation.
-    let viewer = Viewer::of(&user);
-    if viewer.organization_id != Some(link.organization_id) {
-        return Ok(TelegramReply::NotLinked);
-    }
-    let actor = crate::Actor::new(viewer, desk_domain::Channel::Telegram);
-    let m = super::NewMessage {
-        id: Uuid::now_v7(),
-        ticket_id,
-        body,
-        internal: false,
-        attachment_ids: Vec::new(),
-        created_at_ms: None,
-    };
-    match super::tickets::add_message(tx, actor, calendar, m, now).await {
-        Ok(_) => {
-            let number = tx
-                .ticket_in_tx(ticket_id)
-                .await?
-                .map(|t| t.number)
-                .unwrap_or_default();
-            Ok(TelegramReply::Added { ticket_id, number })
-        }
-        // These refusals come from the checks before anything is written (a closed ticket, one
-        // no longer this organisation's); any other error fails the whole write.
-        Err(e)
-            if matches!(
-                e.code,
-                ErrorCode::TicketClosed
-                    | ErrorCode::NotFound
-                    | ErrorCode::InvalidTransition
-                    | ErrorCode::Forbidden
-            ) =>
-        {
-            Ok(TelegramReply::Refused(e))
-        }
-        Err(e) => Err(e),
     }
 }
 

@@ -8,13 +8,12 @@
 //! transaction that handles the update. A draft nobody chose a kind for is filed as «інше»
 //! after [`DRAFT_WAIT_MS`], so nothing written at night is left unfiled.
 
-use desk_domain::{Bot, Channel, IncidentEventKind, OutageKind, rules};
+use desk_domain::{Bot, IncidentEventKind, OutageKind, rules};
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::incidents::{self, NewOutage};
-use super::telegram::{TelegramReply, reply_in_tx};
-use crate::actor::{Actor, Viewer};
+use super::telegram_support::{SupportOutcome, add_to_ticket, speaker};
 use crate::error::{Error, Result};
 use crate::storage::{AlertDraft, OutgoingInsert, Tx};
 use crate::{Core, validate};
@@ -123,20 +122,23 @@ impl Core {
                         reply_to: Some(m),
                         body,
                         ..
-                    } if tx
-                        .ticket_of_sent_in_tx(Bot::Alert, chat_id, m)
-                        .await?
-                        .is_some() =>
+                    } if let Some(ticket_id) =
+                        tx.ticket_of_sent_in_tx(Bot::Alert, chat_id, m).await? =>
                     {
-                        let body = validate::body(&body);
-                        match reply_in_tx(tx, Bot::Alert, chat_id, Some(m), body, calendar, now)
-                            .await?
-                        {
-                            TelegramReply::Added { ticket_id, number } => {
-                                AlertOutcome::Added { ticket_id, number }
+                        match speaker(tx, Bot::Alert, chat_id).await? {
+                            None => AlertOutcome::NotLinked,
+                            Some(actor) => {
+                                let body = validate::body(&body);
+                                match add_to_ticket(tx, actor, &calendar, ticket_id, body, &[], now)
+                                    .await?
+                                {
+                                    SupportOutcome::Added { ticket_id, number } => {
+                                        AlertOutcome::Added { ticket_id, number }
+                                    }
+                                    SupportOutcome::Refused(e) => AlertOutcome::Refused(e),
+                                    _ => AlertOutcome::NotLinked,
+                                }
                             }
-                            TelegramReply::Refused(e) => AlertOutcome::Refused(e),
-                            _ => AlertOutcome::NotLinked,
                         }
                     }
                     input => alert_in_tx(tx, chat_id, input, now).await?,
@@ -237,7 +239,7 @@ async fn alert_in_tx(
     input: AlertInput,
     now: i64,
 ) -> Result<AlertOutcome> {
-    if linked_viewer(tx, chat_id).await?.is_none() {
+    if speaker(tx, Bot::Alert, chat_id).await?.is_none() {
         return Ok(AlertOutcome::NotLinked);
     }
     match input {
@@ -305,26 +307,12 @@ fn empty_report() -> Error {
     )
 }
 
-/// The customer the chat speaks for, if it is linked and they still belong to its organisation.
-async fn linked_viewer(tx: &mut dyn Tx, chat_id: i64) -> Result<Option<(Viewer, Uuid)>> {
-    let Some(link) = tx
-        .link_for_chat_in_tx(Bot::Alert, chat_id)
-        .await?
-        .filter(|l| l.active)
-    else {
-        return Ok(None);
-    };
-    let Some(user) = tx.user(link.linked_by).await? else {
-        return Ok(None);
-    };
-    let viewer = Viewer::of(&user);
-    Ok((viewer.organization_id == Some(link.organization_id))
-        .then_some((viewer, link.organization_id)))
-}
-
 /// Files draft `d` as a report of `kind` through the same path as `POST /outages`.
 async fn file(tx: &mut dyn Tx, d: &AlertDraft, kind: OutageKind, now: i64) -> Result<AlertOutcome> {
-    let Some((viewer, organization_id)) = linked_viewer(tx, d.chat_id).await? else {
+    let Some(actor) = speaker(tx, Bot::Alert, d.chat_id).await? else {
+        return Ok(AlertOutcome::NotLinked);
+    };
+    let Some(organization_id) = actor.viewer.organization_id else {
         return Ok(AlertOutcome::NotLinked);
     };
     // A bare command says enough at night: its kind's title is the description.
@@ -351,7 +339,6 @@ async fn file(tx: &mut dyn Tx, d: &AlertDraft, kind: OutageKind, now: i64) -> Re
         created_at_ms: None,
         page: true,
     };
-    let actor = Actor::new(viewer, Channel::Telegram);
     let (written, _) = incidents::report(tx, actor, r, now).await?;
     tx.file_alert_draft(d.id, written.ticket.id).await?;
     Ok(AlertOutcome::Filed(FiledReport {

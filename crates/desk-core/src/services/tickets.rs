@@ -326,15 +326,16 @@ async fn claim_attachments(
 /// After a ticket is filed (in the same write): a non-urgent ticket filed outside working hours
 /// gets a system message saying honestly when it will be taken up, in the requester's
 /// language. Signed by the support service, channel `system`: not a reply from support, so the
-/// status stays. (Outage reports do not pass here: they are handled at once.)
-async fn after_hours_notice(
+/// status stays. (Outage reports do not pass here: they are handled at once.) Answers the
+/// notice's text, for an entry point that also tells the customer there (Telegram).
+pub(crate) async fn after_hours_notice(
     tx: &mut dyn Tx,
     calendar: &CalendarHandle,
     t: &mut Ticket,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let calendar = calendar.get();
     if t.urgent || calendar.hours.is_working(t.created_at) {
-        return Ok(());
+        return Ok(None);
     }
     let locale = tx.user_locale(t.requester.id).await?;
     let expectation = calendar.hours.expectation(&t.topic_id, false, t.created_at);
@@ -346,7 +347,7 @@ async fn after_hours_notice(
         id,
         ticket_id: t.id,
         author_id: desk_domain::calendar::SUPPORT_SERVICE_USER_ID,
-        body,
+        body: body.clone(),
         internal: false,
         channel: desk_domain::Channel::System,
         created_at_ms: now,
@@ -368,7 +369,7 @@ async fn after_hours_notice(
     )
     .await?;
     t.message_count += 1;
-    Ok(())
+    Ok(Some(body))
 }
 
 async fn ticket_state(tx: &mut dyn Tx, v: &Viewer, id: Uuid) -> Result<TicketState> {

@@ -28,7 +28,8 @@ pub use incidents::{
     PageInsert, ScopeEntry, TimelineEntry,
 };
 pub use telegram::{
-    LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
+    Draft, DraftInsert, Held, HeldInsert, LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing,
+    OutgoingInsert, ReceivedInsert, TelegramRows,
 };
 pub use telegram_alert::{AlertDraft, TelegramAlertRows};
 pub use tickets::{

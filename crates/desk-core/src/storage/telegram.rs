@@ -59,6 +59,62 @@ pub struct Outgoing {
     pub created_at_ms: i64,
 }
 
+// --- the support bot's conversation (services/telegram_support.rs)
+
+/// A Telegram message that became part of a ticket.
+#[derive(Debug, Clone)]
+pub struct ReceivedInsert {
+    pub bot: Bot,
+    pub chat_id: i64,
+    pub telegram_message_id: i64,
+    pub media_group_id: Option<String>,
+    pub ticket_id: Uuid,
+    pub at_ms: i64,
+}
+
+/// A message held until the chat picks its ticket.
+#[derive(Debug, Clone)]
+pub struct HeldInsert {
+    pub bot: Bot,
+    pub chat_id: i64,
+    pub telegram_message_id: i64,
+    pub media_group_id: Option<String>,
+    pub body: String,
+    pub attachment_ids: Vec<Uuid>,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub id: i64,
+    pub telegram_message_id: i64,
+    pub media_group_id: Option<String>,
+    pub body: String,
+    pub attachment_ids: Vec<Uuid>,
+}
+
+/// A `/new` begun: the topics its keyboard offers, and the text and files if they came first.
+#[derive(Debug, Clone)]
+pub struct DraftInsert {
+    pub bot: Bot,
+    pub chat_id: i64,
+    pub topics: Vec<String>,
+    pub telegram_message_id: Option<i64>,
+    pub body: Option<String>,
+    pub attachment_ids: Vec<Uuid>,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: i64,
+    pub topics: Vec<String>,
+    pub topic_id: Option<String>,
+    pub telegram_message_id: Option<i64>,
+    pub body: Option<String>,
+    pub attachment_ids: Vec<Uuid>,
+}
+
 #[async_trait]
 pub trait TelegramRows {
     async fn insert_link_code(&mut self, c: &LinkCodeInsert) -> Result<()>;
@@ -105,4 +161,55 @@ pub trait TelegramRows {
     async fn drop_outgoing(&mut self, id: i64, reason: &str) -> Result<()>;
     /// Gives up every unsent message to the chat, saying why.
     async fn drop_outgoing_to(&mut self, bot: Bot, chat_id: i64, reason: &str) -> Result<()>;
+
+    // --- the support bot's conversation (services/telegram_support.rs)
+    async fn record_received(&mut self, r: &ReceivedInsert) -> Result<()>;
+    /// The ticket a Telegram message of the chat became part of.
+    async fn ticket_of_received(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        telegram_message_id: i64,
+    ) -> Result<Option<Uuid>>;
+    /// The ticket an earlier part of album `media_group_id` became part of.
+    async fn ticket_of_album(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        media_group_id: &str,
+    ) -> Result<Option<Uuid>>;
+    async fn hold_message(&mut self, h: &HeldInsert) -> Result<i64>;
+    /// The unused held message of the chat from album `media_group_id`.
+    async fn held_album(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        media_group_id: &str,
+    ) -> Result<Option<Held>>;
+    /// Replaces an unused held message's text and files (a later part of its album came).
+    async fn extend_held(&mut self, id: i64, body: &str, attachment_ids: &[Uuid]) -> Result<()>;
+    /// Marks held message `id` of the chat used and answers it; `None` if it was used already
+    /// (or is not the chat's).
+    async fn take_held(
+        &mut self,
+        id: i64,
+        bot: Bot,
+        chat_id: i64,
+        now_ms: i64,
+    ) -> Result<Option<Held>>;
+    /// Makes a taken held message waiting again (the ticket picked refused it).
+    async fn release_held(&mut self, id: i64) -> Result<()>;
+    /// Begins the chat's `/new`, replacing any earlier one; answers its new id.
+    async fn put_draft(&mut self, d: &DraftInsert) -> Result<i64>;
+    async fn draft(&mut self, bot: Bot, chat_id: i64) -> Result<Option<Draft>>;
+    async fn choose_draft_topic(&mut self, id: i64, topic_id: &str) -> Result<()>;
+    /// The text and files of a draft whose topic is not chosen yet.
+    async fn fill_draft(
+        &mut self,
+        id: i64,
+        telegram_message_id: i64,
+        body: &str,
+        attachment_ids: &[Uuid],
+    ) -> Result<()>;
+    async fn drop_draft(&mut self, id: i64) -> Result<()>;
 }

@@ -18,7 +18,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<Option<T>>>,
 {
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
+    // Files pass through the stand-in and the blob store: thrice the usual guard.
+    let deadline = tokio::time::Instant::now() + HANG_GUARD * 3;
     loop {
         if let Some(v) = check().await? {
             return Ok(v);
@@ -127,4 +128,20 @@ impl World {
             .push_text(token, chat, from, &format!("/start {}", code.code));
         self.nth_to(chat.id, before + 1).await
     }
+}
+
+/// The buttons of a message's inline keyboard: (text, callback data), top to bottom.
+pub fn buttons(m: &Sent) -> Vec<(String, String)> {
+    let rows = m
+        .reply_markup
+        .as_ref()
+        .and_then(|k| k["inline_keyboard"].as_array().cloned())
+        .unwrap_or_default();
+    rows.iter()
+        .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
+            (s("text"), s("callback_data"))
+        })
+        .collect()
 }

@@ -13,14 +13,17 @@
 //! linked alert chat of the organisations affected of each acknowledgement, update and
 //! resolution, once; **file_waiting** files a message nobody chose a kind for as «інше».
 //!
-//! And one **notify** task reads the change log from a cursor kept with what it queues, and
-//! queues what chats must hear: a specialist's reply to a ticket of a linked organisation.
+//! The support bot's updates are handled in `support.rs` (files in, the «which ticket?»
+//! keyboard, `/new`, edits, `/help`). And one **notify** task reads the change log from a cursor
+//! kept with what it queues, and queues what chats must hear: a specialist's reply to a ticket
+//! of a linked organisation, with its files (read from the blob store when sent).
 
 mod alert;
 mod alert_text;
 mod notify;
 mod poll;
 mod send;
+mod support;
 pub mod text;
 
 use std::collections::HashMap;

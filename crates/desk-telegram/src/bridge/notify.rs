@@ -27,7 +27,7 @@ const IDLE: Duration = Duration::from_secs(5);
 
 /// The bridge reads as the support service's own account: staff, so it sees every
 /// organisation's changes, and it is no person.
-fn reader() -> Viewer {
+pub(crate) fn reader() -> Viewer {
     Viewer {
         user_id: SUPPORT_SERVICE_USER_ID,
         role: Role::Agent,
@@ -149,6 +149,9 @@ async fn pass(core: &Core, viewer: &Viewer) -> desk_core::Result<(bool, bool)> {
                         Some(ticket.id),
                     ));
                 }
+                for request in file_requests(l.chat.id, &ticket, m) {
+                    items.push((BotKind::Support, l.chat.id, request, Some(ticket.id)));
+                }
             }
         }
     }
@@ -157,4 +160,29 @@ async fn pass(core: &Core, viewer: &Viewer) -> desk_core::Result<(bool, bool)> {
         .queue_telegram_from_log(CURSOR, from, page.next, items)
         .await?;
     Ok((queued && moved, page.has_more))
+}
+
+/// Largest picture Telegram takes as a photo; larger ones go as documents.
+const PHOTO_LIMIT: u64 = 10 * 1024 * 1024;
+
+/// The reply's files, each a queued `sendPhoto` (pictures) or `sendDocument` (anything else)
+/// that names the attachment: the sender reads its bytes from the blob store when it sends.
+/// Files over the Bot API's 50 MB are named in the text instead ([`text::reply`]).
+fn file_requests(chat_id: i64, ticket: &Ticket, m: &Message) -> Vec<serde_json::Value> {
+    m.attachments
+        .iter()
+        .filter(|a| a.size <= text::UPLOAD_LIMIT)
+        .map(|a| {
+            let photo = matches!(
+                a.media_type.as_str(),
+                "image/jpeg" | "image/png" | "image/webp"
+            ) && a.size <= PHOTO_LIMIT;
+            serde_json::json!({
+                "method": if photo { "sendPhoto" } else { "sendDocument" },
+                "chat_id": chat_id,
+                "attachment_id": a.id,
+                "caption": crate::html::bold(&format!("#{}", ticket.number)),
+            })
+        })
+        .collect()
 }

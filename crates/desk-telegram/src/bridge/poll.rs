@@ -6,7 +6,7 @@ use std::time::Duration;
 use desk_domain::{Bot as BotKind, BotIdentity, ChatKind, ChatRef};
 use serde_json::json;
 
-use super::{BotCtx, Identities, alert, pause, text};
+use super::{BotCtx, Identities, alert, pause, support, text};
 use crate::Error;
 use crate::types::{Chat, ChatType, GetUpdates, Message, SendMessage, Update};
 
@@ -153,6 +153,9 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
     if ctx.kind == BotKind::Alert && alert::handle(ctx, u).await? {
         return Ok(());
     }
+    if ctx.kind == BotKind::Support {
+        return support::handle(ctx, u).await;
+    }
     let Some(m) = u.message.as_ref() else {
         // Edits, button presses and membership changes are not acted on yet.
         ctx.core.skip_telegram_update(ctx.kind, u.update_id).await?;
@@ -170,65 +173,24 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
         .telegram_link_for_chat(ctx.kind, m.chat.id)
         .await?
         .is_some();
-    // The bot's own message this one answers, if it answers one.
+    // In groups the bot speaks only when spoken to: a command, or a reply to its own message.
     let answers_bot = m
         .reply_to_message
         .as_ref()
-        .filter(|r| r.from.as_ref().is_some_and(|f| f.is_bot))
-        .map(|r| r.message_id);
-    // In groups the bot speaks only when spoken to: a command, or a reply to its own message.
-    let addressed = m.command().is_some() || answers_bot.is_some();
-    if group && !addressed {
+        .is_some_and(|r| r.from.as_ref().is_some_and(|f| f.is_bot));
+    if group && m.command().is_none() && !answers_bot {
         return answer(ctx, u.update_id, m.chat.id, None).await;
     }
-    let has_media =
-        !m.photo.is_empty() || m.document.is_some() || m.video.is_some() || m.voice.is_some();
-    let text = m.text_or_caption().filter(|t| !t.trim().is_empty());
-    match (ctx.kind, linked, m.command(), text) {
-        (_, false, _, _) => answer(ctx, u.update_id, m.chat.id, Some(text::not_linked(en))).await,
-        (BotKind::Support, true, None, Some(body)) => {
-            reply(ctx, u.update_id, m.chat.id, answers_bot, body, en).await
-        }
-        (BotKind::Support, true, None, None) if has_media => {
-            answer(ctx, u.update_id, m.chat.id, Some(text::files_not_yet(en))).await
-        }
-        (BotKind::Support, true, Some(("tickets", _)), _) => {
-            open_tickets(ctx, u.update_id, m.chat.id, en).await
-        }
-        _ => {
-            let help = text::linked_help(ctx.kind, en);
-            answer(ctx, u.update_id, m.chat.id, Some(help)).await
-        }
-    }
-}
-
-/// `/tickets`: the linked service's open tickets, newest first.
-async fn open_tickets(
-    ctx: &BotCtx,
-    update_id: i64,
-    chat_id: i64,
-    en: bool,
-) -> desk_core::Result<()> {
-    let Some(link) = ctx.core.telegram_link_for_chat(ctx.kind, chat_id).await? else {
-        return answer(ctx, update_id, chat_id, Some(text::not_linked(en))).await;
+    let say = if linked {
+        text::linked_help(ctx.kind, en)
+    } else {
+        text::not_linked(en)
     };
-    // Read as the customer who linked the chat: their organisation's tickets, nothing else.
-    let viewer = desk_core::Viewer {
-        user_id: link.linked_by,
-        role: desk_domain::Role::Customer,
-        organization_id: Some(link.organization_id),
-    };
-    let filter = desk_domain::TicketFilter {
-        status: Some("open".into()),
-        limit: Some(text::TICKETS_LISTED),
-        ..Default::default()
-    };
-    let page = ctx.core.tickets(&viewer, &filter).await?;
-    answer(ctx, update_id, chat_id, Some(text::open_tickets(&page, en))).await
+    answer(ctx, u.update_id, m.chat.id, Some(say)).await
 }
 
 /// Handles the update with at most one message back.
-async fn answer(
+pub(crate) async fn answer(
     ctx: &BotCtx,
     update_id: i64,
     chat_id: i64,
@@ -245,28 +207,7 @@ async fn answer(
     Ok(())
 }
 
-/// A customer's answer in the support chat: into the ticket the bot's message was about.
-async fn reply(
-    ctx: &BotCtx,
-    update_id: i64,
-    chat_id: i64,
-    reply_to: Option<i64>,
-    body: &str,
-    en: bool,
-) -> desk_core::Result<()> {
-    let confirm: desk_core::services::ReplyAnswer =
-        Box::new(move |outcome| text::reply_outcome(outcome, en).map(|t| html(chat_id, t)));
-    let outcome = ctx
-        .core
-        .telegram_reply(ctx.kind, update_id, chat_id, reply_to, body, confirm)
-        .await?;
-    if !matches!(outcome, desk_core::services::TelegramReply::AlreadyHandled) {
-        ctx.queued.notify_one();
-    }
-    Ok(())
-}
-
-async fn start(
+pub(crate) async fn start(
     ctx: &BotCtx,
     update_id: i64,
     m: &Message,

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use desk_core::storage::Outgoing;
 
+use super::notify::reader;
 use super::poll::backoff;
 use super::{BotCtx, pause};
-use crate::Error;
 use crate::pace::{Limits, Pacer};
-use crate::types::{EditMessageText, SendMessage};
+use crate::types::{AnswerCallbackQuery, EditMessageText, SendMedia, SendMessage};
+use crate::{Error, InputFile};
 
 /// Most queued messages looked at per pass.
 const BATCH: i64 = 200;
@@ -35,6 +36,27 @@ fn is_group(chat_id: i64) -> bool {
     chat_id < 0
 }
 
+fn unreadable(method: &str, e: impl std::fmt::Display) -> Error {
+    Error::Rejected {
+        code: 400,
+        description: format!("queued {method} unreadable: {e}"),
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(o: &Outgoing, method: &str) -> Result<T, Error> {
+    serde_json::from_value(o.request.clone()).map_err(|e| unreadable(method, e))
+}
+
+/// A queued file: the attachment it names, read from desk-core's blob store now (not when it
+/// was queued), and its caption.
+#[derive(serde::Deserialize)]
+struct QueuedFile {
+    chat_id: i64,
+    attachment_id: uuid::Uuid,
+    caption: Option<String>,
+}
+
+/// Sends one queued request; the id of the message it made (0 for what makes none).
 async fn send(ctx: &BotCtx, o: &Outgoing) -> Result<i64, Error> {
     let method = o
         .request
@@ -43,19 +65,20 @@ async fn send(ctx: &BotCtx, o: &Outgoing) -> Result<i64, Error> {
         .unwrap_or("");
     match method {
         "sendMessage" => {
-            let req: SendMessage =
-                serde_json::from_value(o.request.clone()).map_err(|e| Error::Rejected {
-                    code: 400,
-                    description: format!("queued sendMessage unreadable: {e}"),
-                })?;
+            let req: SendMessage = read(o, method)?;
             Ok(ctx.api.send_message(&req).await?.message_id)
         }
+        "sendPhoto" | "sendDocument" => send_file(ctx, o, method == "sendPhoto").await,
+        "answerCallbackQuery" => {
+            let req: AnswerCallbackQuery = read(o, method)?;
+            ctx.api.answer_callback_query(&req).await?;
+            Ok(0)
+        }
         "editMessageText" => {
-            let req: EditMessageText =
-                serde_json::from_value(o.request.clone()).map_err(|e| Error::Rejected {
-                    code: 400,
-                    description: format!("queued editMessageText unreadable: {e}"),
-                })?;
+            let req: EditMessageText = read(o, method)?;
+            // The edit gets a row of its own under the same message id; a reply to the message
+            // finds the ticket of whichever row names one (the question asked no ticket, its
+            // answer may).
             Ok(ctx.api.edit_message_text(&req).await?.message_id)
         }
         other => Err(Error::Rejected {
@@ -63,6 +86,47 @@ async fn send(ctx: &BotCtx, o: &Outgoing) -> Result<i64, Error> {
             description: format!("cannot send a queued `{other}`"),
         }),
     }
+}
+
+async fn send_file(ctx: &BotCtx, o: &Outgoing, photo: bool) -> Result<i64, Error> {
+    let q: QueuedFile = read(o, "file")?;
+    let mut media = SendMedia::to(q.chat_id);
+    if let Some(c) = q.caption {
+        media = media.caption_html(c);
+    }
+    let open = || async {
+        match ctx.core.attachment(&reader(), q.attachment_id).await {
+            Ok((a, blob)) => {
+                let name = a.filename.clone();
+                let stream = tokio_util::io::ReaderStream::new(blob);
+                Ok(InputFile::stream(&name, &a.media_type, stream))
+            }
+            Err(e) if e.code == desk_domain::ErrorCode::NotFound => Err(Error::Rejected {
+                code: 400,
+                description: format!("attachment {} is gone", q.attachment_id),
+            }),
+            Err(e) => Err(Error::Transient(format!(
+                "cannot read the attachment: {}",
+                e.en
+            ))),
+        }
+    };
+    if photo {
+        match ctx.api.send_photo(&media, open().await?).await {
+            Ok(m) => return Ok(m.message_id),
+            // Telegram takes only some pictures as photos (size, proportions): the rest go as
+            // the file itself.
+            Err(Error::Rejected { description, .. }) => {
+                tracing::info!(%description, "telegram refuses a picture as a photo; sending it as a document");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ctx
+        .api
+        .send_document(&media, open().await?)
+        .await?
+        .message_id)
 }
 
 pub(crate) async fn run(ctx: BotCtx) {
@@ -89,7 +153,10 @@ pub(crate) async fn run(ctx: BotCtx) {
             }
             let group = is_group(o.chat_id);
             let now = Instant::now();
-            if let Err(at) = pacer.try_send(o.chat_id, group, now) {
+            // Answering a button press puts nothing in the chat: it waits for no pacing.
+            let in_chat =
+                o.request.get("method").and_then(|m| m.as_str()) != Some("answerCallbackQuery");
+            if in_chat && let Err(at) = pacer.try_send(o.chat_id, group, now) {
                 wake = wake.min(at);
                 continue;
             }

@@ -1,7 +1,6 @@
 //! What the bots say, in Ukrainian first and in English for a Telegram client set to English.
 //! Everything here is HTML for `parse_mode = HTML`: whatever came from people is escaped.
 
-use desk_core::services::TelegramReply;
 use desk_domain::{Bot, Message, Organization, Ticket};
 
 use crate::html::{bold, escape};
@@ -50,17 +49,33 @@ pub fn not_linked(en: bool) -> String {
     }
 }
 
-/// What a linked chat hears when it writes: honest about what the bot does today.
+/// What a linked chat hears for `/help`, or when it sends something the bot does not take.
 pub fn linked_help(bot: Bot, en: bool) -> String {
     match (bot, en) {
-        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів на звернення вашої служби. Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. /tickets — відкриті звернення. Нове звернення поки що створюйте в програмі Desk.".into(),
-        (Bot::Support, true) => "Replies from support to your service's tickets arrive here. To answer one, press «Reply» on its message. /tickets lists the open ones. New tickets are filed in the Desk app for now.".into(),
+        (Bot::Support, false) => "Сюди надходять відповіді спеціалістів підтримки на звернення вашої служби.\n\
+            • Щоб відповісти, натисніть «Відповісти» на повідомленні про звернення. Можна надіслати текст, фото, відео, голосове чи файл (до 20 МБ; більші додавайте в програмі Desk).\n\
+            • Якщо написати без «Відповісти», бот запитає, до якого звернення це додати, чи створити нове.\n\
+            • /new — нове звернення: оберіть тему, прочитайте підказку й опишіть проблему.\n\
+            • /tickets — відкриті звернення вашої служби.\n\
+            • Якщо виправити надіслане повідомлення, виправлення потрапить у звернення з позначкою «(виправлено)».\n\
+            Якщо не працює програма чи телефонія, повідомте про збій у програмі Desk — такі проблеми ми вирішуємо цілодобово.".into(),
+        (Bot::Support, true) => "Replies from support to your service's tickets arrive here.\n\
+            • To answer one, press «Reply» on its message. Text, photos, videos, voice notes and files work (up to 20 MB; attach larger ones in the Desk app).\n\
+            • Write without «Reply» and the bot asks which ticket it belongs to, or whether to file a new one.\n\
+            • /new files a ticket: choose the topic, read the hint, describe the problem.\n\
+            • /tickets lists your service's open tickets.\n\
+            • Edit a message you sent and the correction reaches the ticket, marked «(виправлено)» (corrected).\n\
+            If the dispatch program or telephony is down, report an outage in the Desk app: those are handled around the clock.".into(),
         (Bot::Alert, false) => "Цей чат підключено для повідомлень про збої. Щоб повідомити про збій, скористайтеся програмою Desk (кнопка «Повідомити про збій»).".into(),
         (Bot::Alert, true) => "This chat is linked for outage alerts. To report an outage, use the Desk app (the «Report an outage» button).".into(),
     }
 }
 
-/// A specialist's reply on ticket #N, as the support chat shows it.
+/// Largest file a bot may send (`sendPhoto`, `sendDocument`); larger ones are named instead.
+pub const UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
+
+/// A specialist's reply on ticket #N, as the support chat shows it; its files follow as photos
+/// and documents, except those over the Bot API's 50 MB, which are named here.
 pub fn reply(ticket: &Ticket, m: &Message) -> (String, String) {
     let header = format!(
         "{} {}\n{}:\n",
@@ -69,8 +84,13 @@ pub fn reply(ticket: &Ticket, m: &Message) -> (String, String) {
         bold(&m.author.name),
     );
     let mut body = m.body.clone();
-    if !m.attachments.is_empty() {
-        let names: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
+    let names: Vec<&str> = m
+        .attachments
+        .iter()
+        .filter(|a| a.size > UPLOAD_LIMIT)
+        .map(|a| a.filename.as_str())
+        .collect();
+    if !names.is_empty() {
         body.push_str(&format!(
             "\n\n📎 {} — відкрийте в програмі Desk.",
             names.join(", ")
@@ -79,28 +99,155 @@ pub fn reply(ticket: &Ticket, m: &Message) -> (String, String) {
     (header, body)
 }
 
-/// Files sent to the support bot are not taken yet: said plainly, with what to do.
-pub fn files_not_yet(en: bool) -> String {
-    if en {
-        "Files sent here do not reach support yet: attach them in the Desk app.".into()
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("«{}»", escape(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the chat is told of files that did not come through: too large for a bot to download
+/// (20 MB), or not handed over by Telegram.
+pub fn file_notes(too_large: &[String], failed: &[String], en: bool) -> Option<String> {
+    let mut out = Vec::new();
+    if !too_large.is_empty() {
+        let names = quoted(too_large);
+        out.push(match (too_large.len(), en) {
+            (1, false) => format!("Файл {names} завеликий: бот може отримати файл лише до 20 МБ. Додайте його до звернення в програмі Desk."),
+            (_, false) => format!("Файли {names} завеликі: бот може отримати файл лише до 20 МБ. Додайте їх до звернення в програмі Desk."),
+            (_, true) => format!("{names}: too large for the bot, which can only receive files up to 20 MB. Attach it in the Desk app."),
+        });
+    }
+    if !failed.is_empty() {
+        let names = quoted(failed);
+        out.push(match (failed.len(), en) {
+            (1, false) => format!("Не вдалося отримати з Telegram файл {names}. Додайте його до звернення в програмі Desk."),
+            (_, false) => format!("Не вдалося отримати з Telegram файли {names}. Додайте їх до звернення в програмі Desk."),
+            (_, true) => format!("Telegram did not hand over {names}. Attach it in the Desk app."),
+        });
+    }
+    (!out.is_empty()).then(|| out.join("\n"))
+}
+
+/// The chat's message (or its correction) went into ticket #N.
+pub fn added(number: i64, corrected: bool, en: bool) -> String {
+    match (corrected, en) {
+        (false, false) => format!("✓ Додано до звернення #{number}."),
+        (false, true) => format!("✓ Added to ticket #{number}."),
+        (true, false) => format!("✓ Виправлення додано до звернення #{number}."),
+        (true, true) => format!("✓ The correction was added to ticket #{number}."),
+    }
+}
+
+/// Ticket #N was filed; `notice` is the after-hours notice it got, word for word as in the app.
+pub fn filed(number: i64, notice: Option<&str>, en: bool) -> String {
+    let n = bold(&format!("#{number}"));
+    let mut out = if en {
+        format!(
+            "✓ Ticket {n} is filed. Support's answer will arrive here; to add something, press «Reply» on this message."
+        )
     } else {
-        "Файли, надіслані сюди, поки що не потрапляють до підтримки: додайте їх у програмі Desk."
+        format!(
+            "✓ Створено звернення {n}. Відповідь спеціаліста надійде сюди; щоб щось додати, натисніть «Відповісти» на цьому повідомленні."
+        )
+    };
+    if let Some(notice) = notice {
+        out.push_str("\n\n");
+        out.push_str(&escape(notice));
+    }
+    out
+}
+
+/// Asked under a message that answered no ticket.
+pub fn which_ticket(no_open: bool, en: bool) -> String {
+    match (no_open, en) {
+        (false, false) => "До якого звернення це додати? Оберіть нижче або створіть нове.\nНаступного разу можна одразу натиснути «Відповісти» на повідомленні про звернення.".into(),
+        (false, true) => "Which ticket is this about? Choose below, or file a new one.\nNext time you can press «Reply» on the ticket's message instead.".into(),
+        (true, false) => "Відкритих звернень у вашої служби немає. Створити з цього повідомлення нове звернення?".into(),
+        (true, true) => "Your service has no open tickets. File a new one with this message?".into(),
+    }
+}
+
+/// A ticket's button: «#N тема», cut to fit a phone's width.
+pub fn ticket_button(t: &Ticket) -> String {
+    const MAX: usize = 40;
+    let subject: String = if t.subject.chars().count() > MAX {
+        let cut: String = t.subject.chars().take(MAX - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        t.subject.clone()
+    };
+    format!("#{} {subject}", t.number)
+}
+
+pub fn new_ticket_button(en: bool) -> &'static str {
+    if en {
+        "New ticket"
+    } else {
+        "Нове звернення"
+    }
+}
+
+/// A topic's button; urgent ones (handled around the clock) marked.
+pub fn topic_button(t: &desk_domain::Topic, en: bool) -> String {
+    let title = if en { &t.title.en } else { &t.title.uk };
+    if t.urgent {
+        format!("🚨 {title}")
+    } else {
+        title.clone()
+    }
+}
+
+pub fn choose_topic(en: bool) -> String {
+    if en {
+        "What is the new ticket about? Choose the topic:".into()
+    } else {
+        "Про що нове звернення? Оберіть тему:".into()
+    }
+}
+
+/// The topic chosen, with its guidance (what to check first, what to attach).
+pub fn topic_chosen(t: &desk_domain::Topic, en: bool) -> String {
+    let (label, title, guidance) = if en {
+        ("Topic", &t.title.en, &t.guidance.en)
+    } else {
+        ("Тема", &t.title.uk, &t.guidance.uk)
+    };
+    let mut out = format!("{label}: {}", bold(title));
+    if !guidance.trim().is_empty() {
+        out.push_str("\n\n");
+        out.push_str(&escape(guidance));
+    }
+    out
+}
+
+/// After the topic: what to send. In a group the bot hears only replies to its messages.
+pub fn describe(group: bool, en: bool) -> String {
+    match (group, en) {
+        (false, false) => "Опишіть проблему одним повідомленням — можна з фото, відео чи файлом.".into(),
+        (true, false) => "Опишіть проблему у відповідь на це повідомлення (натисніть «Відповісти») — можна з фото, відео чи файлом.".into(),
+        (false, true) => "Describe the problem in one message; a photo, video or file may come with it.".into(),
+        (true, true) => "Describe the problem in a reply to this message (press «Reply»); a photo, video or file may come with it.".into(),
+    }
+}
+
+pub fn awaiting_topic(en: bool) -> String {
+    if en {
+        "Choose the topic on the keyboard above first: your text is kept and becomes the ticket's description.".into()
+    } else {
+        "Спершу оберіть тему на клавіатурі вище: ваш текст збережено, він стане описом звернення."
             .into()
     }
 }
 
-/// What the chat hears after a customer's answer.
-pub fn reply_outcome(outcome: &TelegramReply, en: bool) -> Option<String> {
-    Some(match (outcome, en) {
-        (TelegramReply::Added { number, .. }, false) => format!("✓ Додано до звернення #{number}."),
-        (TelegramReply::Added { number, .. }, true) => format!("✓ Added to ticket #{number}."),
-        (TelegramReply::NoTicket, false) => "Щоб відповісти на звернення, натисніть «Відповісти» на повідомленні бота про нього. Нове звернення поки що створюйте в програмі Desk.".into(),
-        (TelegramReply::NoTicket, true) => "To answer a ticket, press «Reply» on the bot's message about it. New tickets are filed in the Desk app for now.".into(),
-        (TelegramReply::NotLinked, _) => not_linked(en),
-        (TelegramReply::Refused(e), false) => escape(&e.uk),
-        (TelegramReply::Refused(e), true) => escape(&e.en),
-        (TelegramReply::AlreadyHandled, _) => return None,
-    })
+/// A press on a keyboard that no longer applies (shown over the chat).
+pub fn stale_choice(en: bool) -> String {
+    if en {
+        "This choice no longer applies.".into()
+    } else {
+        "Цей вибір уже неактуальний.".into()
+    }
 }
 
 /// Most tickets `/tickets` lists.

@@ -288,6 +288,100 @@ impl BotApi {
         (id, file_id)
     }
 
+    /// An album: one message per photo sharing a `media_group_id`, the caption on the first,
+    /// as Telegram sends them; answers the message ids.
+    pub fn push_album(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        photos: Vec<Vec<u8>>,
+        caption: Option<&str>,
+    ) -> Vec<i64> {
+        let group = format!("album{}", self.shared.lock().next_file + 1);
+        photos
+            .into_iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let len = bytes.len();
+                let (file_id, unique) = self.add_file("photos", "jpg", bytes);
+                let group = group.clone();
+                self.push_message(token, chat, from, |m, _| {
+                    m["photo"] = json!([{"file_id": file_id, "file_unique_id": unique,
+                        "width": 1280, "height": 960, "file_size": len}]);
+                    m["media_group_id"] = json!(group);
+                    set_caption(m, caption.filter(|_| i == 0));
+                })
+            })
+            .collect()
+    }
+
+    /// A photo sent as a reply to message `reply_to` (usually one the bot sent); answers the
+    /// message id.
+    pub fn push_photo_reply(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        reply_to: i64,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+    ) -> i64 {
+        let len = bytes.len();
+        let (file_id, unique) = self.add_file("photos", "jpg", bytes);
+        self.push_message(token, chat, from, |m, bot| {
+            m["photo"] = json!([{"file_id": file_id, "file_unique_id": unique,
+                "width": 1280, "height": 960, "file_size": len}]);
+            set_caption(m, caption);
+            set_reply_to(m, bot, chat, reply_to);
+        })
+    }
+
+    /// A voice note (served for `getFile`, OGG/Opus as Telegram records them), as a reply to
+    /// message `reply_to`; answers the message id.
+    pub fn push_voice_reply(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        reply_to: i64,
+        bytes: Vec<u8>,
+    ) -> i64 {
+        let len = bytes.len();
+        let (file_id, unique) = self.add_file("voice", "oga", bytes);
+        self.push_message(token, chat, from, |m, bot| {
+            m["voice"] = json!({"file_id": file_id, "file_unique_id": unique, "duration": 3,
+                "mime_type": "audio/ogg", "file_size": len});
+            set_reply_to(m, bot, chat, reply_to);
+        })
+    }
+
+    /// A document as a reply to message `reply_to`; answers the message id.
+    pub fn push_document_reply(
+        &self,
+        token: &str,
+        chat: &TgChat,
+        from: &TgUser,
+        reply_to: i64,
+        document: TgDocument<'_>,
+        caption: Option<&str>,
+    ) -> i64 {
+        let TgDocument {
+            file_name,
+            mime_type,
+            bytes,
+        } = document;
+        let len = bytes.len();
+        let ext = file_name.rsplit_once('.').map_or("bin", |(_, e)| e);
+        let (file_id, unique) = self.add_file("documents", ext, bytes);
+        self.push_message(token, chat, from, |m, bot| {
+            m["document"] = json!({"file_id": file_id, "file_unique_id": unique,
+                "file_name": file_name, "mime_type": mime_type, "file_size": len});
+            set_caption(m, caption);
+            set_reply_to(m, bot, chat, reply_to);
+        })
+    }
+
     /// A document (served for `getFile`); answers the message id and the file id.
     pub fn push_document(
         &self,
@@ -452,6 +546,13 @@ fn set_text(m: &mut Value, text: &str) {
         let length = 1 + word.encode_utf16().count();
         m["entities"] = json!([{"type": "bot_command", "offset": 0, "length": length}]);
     }
+}
+
+/// Marks `m` a reply to message `reply_to` of the chat, quoting it as Telegram does.
+fn set_reply_to(m: &mut Value, bot: &BotRec, chat: &TgChat, reply_to: i64) {
+    let original = bot.messages.get(&(chat.id, reply_to)).cloned();
+    m["reply_to_message"] = original
+        .unwrap_or_else(|| json!({"message_id": reply_to, "chat": chat.json, "date": unix_now()}));
 }
 
 fn set_caption(m: &mut Value, caption: Option<&str>) {

@@ -8,6 +8,7 @@ mod rows;
 mod sync;
 mod telegram;
 mod telegram_alert;
+mod telegram_support;
 mod tickets;
 mod writer;
 

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use desk_core::clock::ts;
 use desk_core::storage::{
-    LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing, OutgoingInsert, TelegramRows,
+    Draft, DraftInsert, Held, HeldInsert, LinkCodeInsert, LinkCodeOwner, LinkWrite, Outgoing,
+    OutgoingInsert, ReceivedInsert, TelegramRows,
 };
 use desk_core::{Error, Result};
 use desk_domain::{Bot, ChatKind, ChatRef, TelegramLink};
@@ -12,6 +13,7 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 use uuid::Uuid;
 
 use super::Db;
+use super::telegram_support as support;
 use super::writer::WriteCtx;
 
 #[derive(sqlx::FromRow)]
@@ -381,5 +383,92 @@ impl TelegramRows for WriteCtx {
         .await
         .db()?;
         Ok(())
+    }
+
+    // --- the support bot's conversation (telegram_support.rs)
+    async fn record_received(&mut self, r: &ReceivedInsert) -> Result<()> {
+        support::record_received(&mut self.conn, r).await
+    }
+
+    async fn ticket_of_received(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        telegram_message_id: i64,
+    ) -> Result<Option<Uuid>> {
+        support::ticket_of_received(&mut self.conn, bot, chat_id, telegram_message_id).await
+    }
+
+    async fn ticket_of_album(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        media_group_id: &str,
+    ) -> Result<Option<Uuid>> {
+        support::ticket_of_album(&mut self.conn, bot, chat_id, media_group_id).await
+    }
+
+    async fn hold_message(&mut self, h: &HeldInsert) -> Result<i64> {
+        support::hold_message(&mut self.conn, h).await
+    }
+
+    async fn held_album(
+        &mut self,
+        bot: Bot,
+        chat_id: i64,
+        media_group_id: &str,
+    ) -> Result<Option<Held>> {
+        support::held_album(&mut self.conn, bot, chat_id, media_group_id).await
+    }
+
+    async fn extend_held(&mut self, id: i64, body: &str, attachment_ids: &[Uuid]) -> Result<()> {
+        support::extend_held(&mut self.conn, id, body, attachment_ids).await
+    }
+
+    async fn take_held(
+        &mut self,
+        id: i64,
+        bot: Bot,
+        chat_id: i64,
+        now_ms: i64,
+    ) -> Result<Option<Held>> {
+        support::take_held(&mut self.conn, id, bot, chat_id, now_ms).await
+    }
+
+    async fn release_held(&mut self, id: i64) -> Result<()> {
+        support::release_held(&mut self.conn, id).await
+    }
+
+    async fn put_draft(&mut self, d: &DraftInsert) -> Result<i64> {
+        support::put_draft(&mut self.conn, d).await
+    }
+
+    async fn draft(&mut self, bot: Bot, chat_id: i64) -> Result<Option<Draft>> {
+        support::draft(&mut self.conn, bot, chat_id).await
+    }
+
+    async fn choose_draft_topic(&mut self, id: i64, topic_id: &str) -> Result<()> {
+        support::choose_draft_topic(&mut self.conn, id, topic_id).await
+    }
+
+    async fn fill_draft(
+        &mut self,
+        id: i64,
+        telegram_message_id: i64,
+        body: &str,
+        attachment_ids: &[Uuid],
+    ) -> Result<()> {
+        support::fill_draft(
+            &mut self.conn,
+            id,
+            telegram_message_id,
+            body,
+            attachment_ids,
+        )
+        .await
+    }
+
+    async fn drop_draft(&mut self, id: i64) -> Result<()> {
+        support::drop_draft(&mut self.conn, id).await
     }
 }
