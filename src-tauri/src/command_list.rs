@@ -52,6 +52,10 @@ macro_rules! with_commands {
             announce_incident,
             duty_roster,
             set_on_duty,
+            telegram_link_code,
+            telegram_links,
+            unlink_telegram,
+            open_telegram_link,
         }
     };
 }

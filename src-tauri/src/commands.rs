@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine;
+use desk_client::LinkedChats;
 use desk_client::{
     Account, AnnounceInput, Desk, Draft, DraftInput, Error, IncidentView, KnownOutage, LocalFile,
     OrgRef, OutboxItem, Preferences, SearchHit, StorageInfo, SyncState, TicketItem, TicketQuery,
     TicketView,
 };
 use desk_domain::{
-    Attachment, DutyAgent, Incident, OutageKind, TicketStatus, Topic, UpdateIncident,
+    Attachment, DutyAgent, Incident, LinkCode, OutageKind, TicketStatus, Topic, UpdateIncident,
 };
 use tauri::{AppHandle, State};
 use uuid::Uuid;
@@ -232,8 +233,8 @@ pub async fn sync_now(shell: S<'_>) -> R<()> {
     Ok(())
 }
 
-/// Hands a file to the system's default app for its type.
-fn open_with_system(path: &std::path::Path) -> std::io::Result<()> {
+/// Hands a file (or a link) to the system's default app for its type.
+fn open_with_system(path: impl AsRef<std::ffi::OsStr>) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     let mut cmd = std::process::Command::new("xdg-open");
     #[cfg(target_os = "macos")]
@@ -344,4 +345,33 @@ pub async fn duty_roster(shell: S<'_>) -> R<Vec<DutyAgent>> {
 #[tauri::command]
 pub async fn set_on_duty(shell: S<'_>, on_duty: bool) -> R<DutyAgent> {
     shell.desk().await?.set_on_duty(on_duty).await
+}
+
+// --- Telegram (desk-client's telegram.rs)
+
+#[tauri::command]
+pub async fn telegram_link_code(shell: S<'_>) -> R<LinkCode> {
+    shell.desk().await?.telegram_link_code().await
+}
+
+#[tauri::command]
+pub async fn telegram_links(shell: S<'_>, organization_id: Option<Uuid>) -> R<LinkedChats> {
+    shell.desk().await?.telegram_links(organization_id).await
+}
+
+#[tauri::command]
+pub async fn unlink_telegram(shell: S<'_>, id: Uuid) -> R<()> {
+    shell.desk().await?.unlink_telegram(id).await
+}
+
+/// Opens a bot's `t.me` link in the system's browser (only such a link: see `is_bot_link`).
+#[tauri::command]
+pub async fn open_telegram_link(url: String) -> R<()> {
+    if !desk_client::telegram::is_bot_link(&url) {
+        return Err(Error::invalid(
+            "Це не посилання на бота підтримки.",
+            "This is not a link to the support bot.",
+        ));
+    }
+    open_with_system(&url).map_err(Error::cannot_open_link)
 }

@@ -3,7 +3,11 @@
 //! files a ticket with a topic (guidance shown), text and a dropped file, sees it numbered in the
 //! list, gets an agent's reply as a native notification (read off the D-Bus traffic) and in the
 //! conversation, works offline while the server is down, and finds its draft and cache after a
-//! restart. It saves screenshots of the main screens to docs/screenshots/.
+//! restart. On the customer page it links Telegram: the server runs a support and an alert bot
+//! against the Bot API stand-in (the real Bot API cannot be reached from here), the card shows
+//! each bot's link and QR code, a `/start <code>` pushed through the stand-in (the person
+//! pressing Start) makes the chat appear in the list, and it is unlinked again. It saves
+//! screenshots of the main screens to docs/screenshots/.
 //!
 //! Runs only with DESK_E2E=1 (scripts/test.sh sets it and provides Xvfb, D-Bus, tauri-driver).
 //! Drag-and-drop itself cannot be performed through WebDriver; the test emits the very event the
@@ -15,8 +19,11 @@
 mod harness;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use desk_testkit::Cast;
+use desk_telegram::BotToken;
+use desk_testkit::bot_api::{BotApi, TgChat, TgUser};
+use desk_testkit::{Cast, TestServer};
 use fantoccini::Client;
 use harness::{
     KEEP_COMPOSITING, Ports, attr, click, close_app, connect, css, drop_files, guarded, shot,
@@ -40,7 +47,19 @@ async fn desktop_app_end_to_end() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("app-data");
     let notifications = work.path().join("notify.log");
-    let mut cast = Cast::new().await.unwrap();
+    // The server runs both Telegram bots against the Bot API stand-in.
+    let bot_api = Arc::new(BotApi::start().await.unwrap());
+    let support_bot = bot_api.add_bot("desk_support_bot");
+    let alert_bot = bot_api.add_bot("desk_alert_bot");
+    let (api_url, s, a) = (bot_api.url.clone(), support_bot.clone(), alert_bot.clone());
+    let server = TestServer::start_with(move |c| {
+        c.telegram.api_url = api_url.clone();
+        c.telegram.support_bot_token = BotToken::new(s.clone()).ok();
+        c.telegram.alert_bot_token = BotToken::new(a.clone()).ok();
+    })
+    .await
+    .unwrap();
+    let mut cast = Cast::on(server).await.unwrap();
     let _monitor = start_dbus_monitor(&notifications);
     let ports = Ports::free();
     let mut driver = start_driver(ports, &data, work.path(), &[KEEP_COMPOSITING]);
@@ -64,6 +83,12 @@ async fn desktop_app_end_to_end() {
     guarded(&c, &mut driver, offline_part(c.clone(), ticket_id)).await;
     cast.server.start_again().await.unwrap();
     guarded(&c, &mut driver, back_online(c.clone())).await;
+    guarded(
+        &c,
+        &mut driver,
+        telegram_part(c.clone(), bot_api.clone(), support_bot),
+    )
+    .await;
     close_app(c, &driver).await;
 
     // Restart: draft and cache are still there, even with the server down.
@@ -280,6 +305,67 @@ async fn back_online(c: Client) {
     )
     .await;
     wait(&c, "[data-testid=draft-saved]").await;
+}
+
+/// The customer page's Telegram card: a link and QR code per bot, the chat that pressed Start
+/// appears in the list, and is unlinked after the confirmation.
+async fn telegram_part(c: Client, bot_api: Arc<BotApi>, support_bot: String) {
+    click(&c, "[data-testid=nav-account]").await;
+    wait(&c, "[data-testid=telegram-none]").await;
+    click(&c, "[data-testid=telegram-connect]").await;
+    wait(&c, "[data-testid=telegram-code]").await;
+    let code = attr(&c, "[data-testid=telegram-code]", "data-code")
+        .await
+        .expect("the code is shown");
+    assert_eq!(code.len(), 32, "{code}");
+    let qrs = c.find_all(css("[data-testid=telegram-qr]")).await.unwrap();
+    let mut encoded = Vec::new();
+    for q in &qrs {
+        encoded.push(q.attr("data-text").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(
+        encoded,
+        [
+            format!("https://t.me/desk_support_bot?start={code}"),
+            format!("https://t.me/desk_alert_bot?start={code}"),
+        ]
+    );
+    wait_text(
+        &c,
+        "[data-testid=telegram-group-link]",
+        &format!("https://t.me/desk_support_bot?startgroup={code}"),
+    )
+    .await;
+    // The QR code is drawn: its modules are on screen at a scannable size.
+    let (_, _, w, h) = qrs[0].rectangle().await.unwrap();
+    assert!(w >= 100.0 && h >= 100.0, "QR code {w}×{h}");
+
+    // Alice presses Start in Telegram: the stand-in hands the bridge `/start <code>`.
+    let alice = TgUser::new(5001, "Аліса Диспетчер");
+    let chat = TgChat::private(&alice);
+    bot_api.push_text(&support_bot, &chat, &alice, &format!("/start {code}"));
+    wait_text(&c, "[data-testid=telegram-links]", "Аліса Диспетчер").await;
+    wait(&c, "[data-testid=telegram-just-linked]").await;
+    wait_text(&c, "[data-testid=telegram-link-row]", "особистий чат").await;
+    c.execute(
+        "document.querySelector('[data-testid=telegram-card]').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "telegram").await;
+
+    click(&c, "[data-testid=telegram-unlink]").await;
+    wait_text(
+        &c,
+        "[data-testid=telegram-unlink-dialog]",
+        "Аліса Диспетчер",
+    )
+    .await;
+    click(&c, "[data-testid=telegram-unlink-confirm]").await;
+    wait(&c, "[data-testid=telegram-none]").await;
+    click(&c, "[data-testid=telegram-hide]").await;
+    wait(&c, "[data-testid=telegram-connect]").await;
 }
 
 async fn after_restart(c: Client) {

@@ -118,6 +118,21 @@ impl Error {
         )
     }
 
+    /// A link could not be handed to the system's browser (none is set up, or it refused).
+    pub fn cannot_open_link(e: impl std::fmt::Display) -> Self {
+        Self::new(
+            "cannot_open_link",
+            t(
+                format!(
+                    "Не вдалося відкрити посилання в браузері ({e}). Скопіюйте його й відкрийте вручну або відскануйте QR-код телефоном."
+                ),
+                format!(
+                    "Could not open the link in a browser ({e}). Copy it and open it yourself, or scan the QR code with a phone."
+                ),
+            ),
+        )
+    }
+
     pub fn invalid(uk: &str, en: &str) -> Self {
         Self::new("validation_failed", t(uk.into(), en.into()))
     }

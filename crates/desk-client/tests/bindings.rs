@@ -91,6 +91,14 @@ fn generate() -> String {
         IncidentView,
         PageItem,
         AnnounceInput,
+        Bot,
+        BotIdentity,
+        BotLink,
+        LinkCode,
+        ChatKind,
+        ChatRef,
+        TelegramLink,
+        LinkedChats,
     );
     out.trim_end().to_owned() + "\n"
 }

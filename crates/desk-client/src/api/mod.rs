@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use desk_domain::{
     Attachment, ChangesPage, CreateIncident, CreateMessage, CreateTicket, DutyAgent, ErrorBody,
-    ErrorCode, Incident, LoginResponse, Me, MergeIncident, Message, OutageReport,
-    PostIncidentUpdate, ReportOutage, SetDuty, Ticket, Topic, UpdateIncident, UpdateTicket,
+    ErrorCode, Incident, LinkCode, LoginResponse, Me, MergeIncident, Message, OutageReport,
+    PostIncidentUpdate, ReportOutage, SetDuty, TelegramLink, Ticket, Topic, UpdateIncident,
+    UpdateTicket,
 };
 use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -390,6 +391,32 @@ impl Api {
     /// `PUT /duty`: the caller's own roster state.
     pub async fn set_duty(&self, d: &SetDuty) -> Result<DutyAgent, ApiError> {
         self.send_json(Method::PUT, "/duty", d).await
+    }
+
+    // --- Telegram (see desk_domain::telegram)
+
+    /// `POST /telegram/link-codes` (customers): a one-time code and a `t.me` link per bot; 404
+    /// while no bot runs on the server.
+    pub async fn telegram_link_code(&self) -> Result<LinkCode, ApiError> {
+        self.send(self.req(&self.http, Method::POST, "/telegram/link-codes"))
+            .await
+    }
+
+    /// `GET /telegram/links`: the caller's organisation's linked chats (staff: every one's).
+    pub async fn telegram_links(&self) -> Result<Vec<TelegramLink>, ApiError> {
+        self.get("/telegram/links").await
+    }
+
+    /// `DELETE /telegram/links/{id}` (204).
+    pub async fn unlink_telegram(&self, id: Uuid) -> Result<(), ApiError> {
+        Self::check(
+            self.req(&self.http, Method::DELETE, &format!("/telegram/links/{id}"))
+                .send()
+                .await
+                .map_err(transport)?,
+        )
+        .await?;
+        Ok(())
     }
 
     pub fn is_not_found(e: &ApiError) -> bool {

@@ -28,7 +28,12 @@ use crate::sync::{ClientEvent, Inner};
 /// Sends an agent's incident action now: one retry with the same request on a transport
 /// failure (so a request that reached the server is not applied twice); if the server still
 /// cannot be reached, `offline` with `uk`/`en` saying what was not done.
-async fn online<T, F, Fut>(inner: &Inner, uk: &str, en: &str, call: F) -> Result<T, Error>
+pub(super) async fn online<T, F, Fut>(
+    inner: &Inner,
+    uk: &str,
+    en: &str,
+    call: F,
+) -> Result<T, Error>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T, ApiError>>,

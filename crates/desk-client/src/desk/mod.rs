@@ -1,8 +1,8 @@
 //! [`Desk`]: the one handle the shell holds for a signed-in account, with an async method for
 //! everything the app does. Reads come from the cache; writes go to the outbox (shown at once)
 //! and wake the sync engine. The methods are split by concern: opening and closing the account
-//! (`session`), reads, drafts, writes, the business calendar, and outages (reports and reads in
-//! `incidents`, the agents' actions in `incident_actions`).
+//! (`session`), reads, drafts, writes, the business calendar, outages (reports and reads in
+//! `incidents`, the agents' actions in `incident_actions`) and Telegram (`telegram`).
 
 mod calendar;
 mod drafts;
@@ -10,6 +10,7 @@ mod incident_actions;
 mod incidents;
 mod reads;
 mod session;
+mod telegram;
 mod writes;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use crate::local::OutboxState;
 use crate::sync::Inner;
 
 pub use incidents::{AnnounceInput, IncidentView, KnownOutage, PageItem};
+pub use telegram::{LinkedChats, is_bot_link};
 
 /// A signed-in account: the handle the shell keeps.
 #[derive(Clone)]

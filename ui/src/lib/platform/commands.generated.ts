@@ -48,6 +48,10 @@ export const COMMANDS = [
   'announce_incident',
   'duty_roster',
   'set_on_duty',
+  'telegram_link_code',
+  'telegram_links',
+  'unlink_telegram',
+  'open_telegram_link',
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];

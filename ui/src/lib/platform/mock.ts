@@ -19,6 +19,8 @@ import type {
   Incident,
   IncidentView,
   KnownOutage,
+  LinkCode,
+  LinkedChats,
   LocalFile,
   Message,
   MessageItem,
@@ -55,6 +57,7 @@ import {
   type SampleTicket,
 } from './mock-data';
 import { IncidentBook, incidentOrder } from './mock-incidents';
+import { TelegramBook } from './mock-telegram';
 import { LIMITS, OUTAGE_KINDS, type Outcome, isOpen, isStaff, outageTitle, outageTopic, resolvedAtAfter, statusAfterMessage, statusChange } from './rules';
 
 export interface MockOptions {
@@ -129,6 +132,14 @@ export class MockPlatform implements Platform {
   private openIncidentHandlers = new Set<(id: string) => void>();
   /** Outages: incidents, the duty roster (mock-incidents.ts). */
   readonly book = new IncidentBook();
+  /** Telegram: the bots, link codes and linked chats (mock-telegram.ts). */
+  readonly telegram = new TelegramBook();
+  /** The linked chats as last read while online (desk-client keeps them for offline). */
+  private keptLinks: { links: LinkedChats['links']; as_of: string } | null = null;
+  /** The next Telegram call fails with this (a server fault), once. */
+  telegramFailure: DeskError | null = null;
+  /** Links handed to the system's browser. */
+  openedLinks: string[] = [];
   /** Report tickets not yet sent, with what is down. */
   private outageKinds = new Map<string, OutageKind>();
   private readonly autoSendMs: number | null;
@@ -176,6 +187,7 @@ export class MockPlatform implements Platform {
       needs_sign_in: false,
     };
     this.load(sampleTickets());
+    this.telegram.seed();
     this.wantUnsent = opts.unsent ?? true;
     if (opts.account) this.account = this.accountFor(opts.account === 'agent' ? AGENT : CUSTOMER);
   }
@@ -1166,6 +1178,71 @@ export class MockPlatform implements Platform {
   }
 
   // --- events
+
+  // --- Telegram
+
+  private telegramCall(uk: string, en: string): void {
+    const failure = this.telegramFailure;
+    if (failure) {
+      this.telegramFailure = null;
+      throw failure;
+    }
+    if (!this.state.online)
+      throw this.err(
+        'offline',
+        `Немає зв'язку із сервером підтримки: ${uk} Перевірте інтернет і спробуйте ще раз.`,
+        `No connection to the support server: ${en} Check the internet connection and try again.`,
+      );
+  }
+
+  async telegramLinkCode(): Promise<LinkCode> {
+    const me = this.me();
+    this.telegramCall('посилання для Telegram можна отримати лише з інтернетом.', 'a Telegram link can only be had with the connection.');
+    if (me.role !== 'customer' || !me.organization_id)
+      throw this.err(
+        'forbidden',
+        'Підключити Telegram може працівник служби таксі зі свого облікового запису.',
+        'A taxi service’s own user links Telegram, from their account.',
+      );
+    const code = this.telegram.linkCode(me.organization_id, me.id);
+    if (!code)
+      throw this.err(
+        'telegram_not_configured',
+        'На сервері підтримки ще не налаштовано Telegram, тому підключити його поки не вийде. Напишіть нам звернення — підкажемо, коли все буде готово.',
+        'Telegram is not set up on the support server yet, so it cannot be linked for now. File a ticket and we will tell you when it is ready.',
+      );
+    return code;
+  }
+
+  async telegramLinks(organizationId: string | null): Promise<LinkedChats> {
+    this.me();
+    const failure = this.telegramFailure;
+    if (failure) {
+      this.telegramFailure = null;
+      throw failure;
+    }
+    const pick = (links: LinkedChats['links']) => links.filter((l) => organizationId === null || l.organization_id === organizationId);
+    if (!this.state.online) {
+      const kept = this.keptLinks;
+      return { links: pick(clone(kept?.links ?? [])), as_of: kept?.as_of ?? null, offline: true };
+    }
+    this.keptLinks = { links: this.telegram.active(this.org()), as_of: new Date().toISOString() };
+    return { links: pick(clone(this.keptLinks.links)), as_of: this.keptLinks.as_of, offline: false };
+  }
+
+  async unlinkTelegram(id: string): Promise<void> {
+    this.me();
+    this.telegramCall('чат не відключено, бот і далі писатиме туди.', 'the chat is still linked; the bot keeps writing there.');
+    // Already unlinked counts as done, as in desk-client.
+    this.telegram.unlink(id, this.org());
+    if (this.keptLinks) this.keptLinks.links = this.keptLinks.links.filter((l) => l.id !== id);
+  }
+
+  async openTelegramLink(url: string): Promise<void> {
+    if (!/^https:\/\/t\.me\/\w{1,64}\?(start|startgroup)=\w{1,64}$/.test(url))
+      throw this.err('validation_failed', 'Це не посилання на бота підтримки.', 'This is not a link to the support bot.');
+    this.openedLinks.push(url);
+  }
 
   async onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
     this.eventHandlers.add(handler);

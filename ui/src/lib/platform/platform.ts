@@ -14,6 +14,8 @@ import type {
   Incident,
   IncidentView,
   KnownOutage,
+  LinkCode,
+  LinkedChats,
   OutageKind,
   UpdateIncident,
   Draft,
@@ -134,6 +136,22 @@ export interface Platform {
   /** The duty roster (agents), on duty first. */
   dutyRoster(): Promise<DutyAgent[]>;
   setOnDuty(onDuty: boolean): Promise<DutyAgent>;
+
+  // --- Telegram (desk-client's telegram.rs), online
+  /**
+   * Customers: a one-time code (valid for minutes) with a `t.me` link to each bot the server
+   * runs. Rejects with `telegram_not_configured` when it runs none, `offline` without the server.
+   */
+  telegramLinkCode(): Promise<LinkCode>;
+  /**
+   * The linked chats (customers: their organisation's; agents: `organizationId`'s, or all).
+   * Offline: the list last read, with `offline` set.
+   */
+  telegramLinks(organizationId: string | null): Promise<LinkedChats>;
+  /** Unlinks a chat: the bot sends it nothing more. */
+  unlinkTelegram(id: string): Promise<void>;
+  /** Opens a bot's `t.me` link in the system's browser. */
+  openTelegramLink(url: string): Promise<void>;
 
   // --- events
   /** ModelsChanged, Notify, State. */

@@ -91,6 +91,10 @@ function outageCalls(p: InstanceType<typeof TauriPlatform>): Call[] {
     [() => p.announceIncident(announce), 'announce_incident', { input: announce }],
     [() => p.dutyRoster(), 'duty_roster', undefined],
     [() => p.setOnDuty(true), 'set_on_duty', { onDuty: true }],
+    [() => p.telegramLinkCode(), 'telegram_link_code', undefined],
+    [() => p.telegramLinks(null), 'telegram_links', { organizationId: null }],
+    [() => p.unlinkTelegram('l1'), 'unlink_telegram', { id: 'l1' }],
+    [() => p.openTelegramLink('https://t.me/b?start=c'), 'open_telegram_link', { url: 'https://t.me/b?start=c' }],
   ];
 }
 

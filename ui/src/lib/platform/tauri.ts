@@ -17,6 +17,8 @@ import type {
   Incident,
   IncidentView,
   KnownOutage,
+  LinkCode,
+  LinkedChats,
   OutageKind,
   UpdateIncident,
   Draft,
@@ -197,6 +199,19 @@ export class TauriPlatform implements Platform {
   }
   setOnDuty(onDuty: boolean): Promise<DutyAgent> {
     return call('set_on_duty', { onDuty });
+  }
+
+  telegramLinkCode(): Promise<LinkCode> {
+    return call('telegram_link_code');
+  }
+  telegramLinks(organizationId: string | null): Promise<LinkedChats> {
+    return call('telegram_links', { organizationId });
+  }
+  unlinkTelegram(id: string): Promise<void> {
+    return call('unlink_telegram', { id });
+  }
+  openTelegramLink(url: string): Promise<void> {
+    return call('open_telegram_link', { url });
   }
 
   onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {

@@ -502,3 +502,55 @@ export type AnnounceInput = { kind: OutageKind | null, title: string,
  * The first update everyone affected reads.
  */
 body: string, all_organizations: boolean, organization_ids: Array<string>, };
+
+export type Bot = "support" | "alert";
+
+export type BotIdentity = { bot: Bot, 
+/**
+ * Without the `@`.
+ */
+username: string, };
+
+export type BotLink = { bot: Bot, username: string, 
+/**
+ * `https://t.me/<username>?start=<code>`: opening it and pressing Start links that chat.
+ */
+url: string, 
+/**
+ * `https://t.me/<username>?startgroup=<code>`: adds the bot to a group (the whole shift).
+ */
+group_url: string, };
+
+export type LinkCode = { code: string, links: Array<BotLink>, expires_at: string, };
+
+export type ChatKind = "private" | "group" | "supergroup" | "channel";
+
+export type ChatRef = { id: number, kind: ChatKind, 
+/**
+ * The group's title, or the person's name in a private chat.
+ */
+title: string, };
+
+export type TelegramLink = { id: string, bot: Bot, chat: ChatRef, organization_id: string, 
+/**
+ * Who opened the link (the customer the code was made for).
+ */
+linked_by: string, linked_at: string, 
+/**
+ * False once unlinked, or once Telegram said the bot may no longer write there.
+ */
+active: boolean, };
+
+export type LinkedChats = { 
+/**
+ * Active links, newest first (staff asking for one organisation: only its links).
+ */
+links: Array<TelegramLink>, 
+/**
+ * When the list was read from the server; `None`: never on this device.
+ */
+as_of: string | null, 
+/**
+ * The server could not be reached: `links` is the list as read at `as_of`.
+ */
+offline: boolean, };
