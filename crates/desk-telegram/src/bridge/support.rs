@@ -169,35 +169,26 @@ async fn take_files(ctx: &BotCtx, v: &Viewer, m: &Message) -> desk_core::Result<
             got.too_large.push(f.name);
             continue;
         }
-        let file = match ctx.api.get_file(&f.file_id).await {
-            Ok(file) => file,
-            Err(Error::Rejected { description, .. }) if description.contains("too big") => {
-                got.too_large.push(f.name);
-                continue;
-            }
-            Err(Error::TooLarge { .. }) => {
-                got.too_large.push(f.name);
-                continue;
-            }
-            Err(Error::Rejected { description, .. }) => {
-                tracing::warn!(%description, "telegram will not hand over a file");
-                got.failed.push(f.name);
-                continue;
-            }
-            Err(e) => return Err(retry_later("getFile", e)),
+        let fetched = match ctx.api.get_file(&f.file_id).await {
+            Ok(file) => ctx.api.download(&file, DOWNLOAD_LIMIT).await,
+            Err(e) => Err(e),
         };
-        let download = match ctx.api.download(&file, DOWNLOAD_LIMIT).await {
+        let download = match fetched {
             Ok(d) => d,
             Err(Error::TooLarge { .. }) => {
                 got.too_large.push(f.name);
                 continue;
             }
+            Err(Error::Rejected { description, .. }) if description.contains("too big") => {
+                got.too_large.push(f.name);
+                continue;
+            }
             Err(Error::Rejected { description, .. }) => {
                 tracing::warn!(%description, "telegram will not hand over a file");
                 got.failed.push(f.name);
                 continue;
             }
-            Err(e) => return Err(retry_later("file download", e)),
+            Err(e) => return Err(retry_later("getFile or the file's download", e)),
         };
         let over = Arc::new(AtomicBool::new(false));
         let seen = over.clone();
