@@ -13,7 +13,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::incidents::{self, NewOutage};
-use super::telegram_support::{SupportOutcome, add_to_ticket, speaker};
+use super::telegram_support::{SupportOutcome, add_to_ticket, queue_requests, speaker};
 use crate::error::{Error, Result};
 use crate::storage::{AlertDraft, OutgoingInsert, Tx};
 use crate::{Core, validate};
@@ -143,7 +143,15 @@ impl Core {
                     }
                     input => alert_in_tx(tx, chat_id, input, now).await?,
                 };
-                queue(tx, chat_id, &outcome, answer(&outcome), now).await?;
+                queue_requests(
+                    tx,
+                    Bot::Alert,
+                    chat_id,
+                    outcome.ticket_id(),
+                    answer(&outcome),
+                    now,
+                )
+                .await?;
                 Ok(outcome)
             })
         })
@@ -155,6 +163,14 @@ impl Core {
     #[instrument(skip_all, err)]
     pub async fn file_waiting_telegram_alerts(&self, answer: AlertAnswers) -> Result<usize> {
         let now = self.clock.now_ms();
+        // Looked at every few seconds: a read, so the writer is taken only to file something.
+        if !self
+            .storage
+            .alert_drafts_waiting_since(now - DRAFT_WAIT_MS)
+            .await?
+        {
+            return Ok(0);
+        }
         self.write(move |tx| {
             Box::pin(async move {
                 let drafts = tx
@@ -164,7 +180,16 @@ impl Core {
                 for d in drafts {
                     let outcome = file(tx, &d, d.kind.unwrap_or(OutageKind::Other), now).await?;
                     filed += usize::from(matches!(outcome, AlertOutcome::Filed(_)));
-                    queue(tx, d.chat_id, &outcome, answer(d.chat_id, &outcome), now).await?;
+                    let requests = answer(d.chat_id, &outcome);
+                    queue_requests(
+                        tx,
+                        Bot::Alert,
+                        d.chat_id,
+                        outcome.ticket_id(),
+                        requests,
+                        now,
+                    )
+                    .await?;
                 }
                 Ok(filed)
             })
@@ -210,26 +235,6 @@ impl Core {
         })
         .await
     }
-}
-
-async fn queue(
-    tx: &mut dyn Tx,
-    chat_id: i64,
-    outcome: &AlertOutcome,
-    requests: Vec<serde_json::Value>,
-    now: i64,
-) -> Result<()> {
-    for request in requests {
-        tx.queue_outgoing(&OutgoingInsert {
-            bot: Bot::Alert,
-            chat_id,
-            request,
-            ticket_id: outcome.ticket_id(),
-            at_ms: now,
-        })
-        .await?;
-    }
-    Ok(())
 }
 
 /// A message or a button, inside the write.

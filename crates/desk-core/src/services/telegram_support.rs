@@ -317,8 +317,19 @@ async fn queue_answer(
     answer: SupportAnswer,
     now: i64,
 ) -> Result<()> {
-    let ticket_id = outcome.ticket_id();
-    for request in answer(outcome) {
+    queue_requests(tx, bot, chat_id, outcome.ticket_id(), answer(outcome), now).await
+}
+
+/// Queues `requests` for the chat, each about `ticket_id` (a reply to them lands there).
+pub(super) async fn queue_requests(
+    tx: &mut dyn Tx,
+    bot: Bot,
+    chat_id: i64,
+    ticket_id: Option<Uuid>,
+    requests: Vec<serde_json::Value>,
+    now: i64,
+) -> Result<()> {
+    for request in requests {
         tx.queue_outgoing(&OutgoingInsert {
             bot,
             chat_id,

@@ -196,6 +196,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>>;
     /// Where cursor `name` stands (`None`: never set).
     async fn telegram_cursor(&self, name: &str) -> Result<Option<i64>>;
+    /// Whether an alert-bot draft has waited for its kind since before `before_ms`.
+    async fn alert_drafts_waiting_since(&self, before_ms: i64) -> Result<bool>;
     /// The ticket a message the bot sent to the chat was about.
     async fn ticket_of_sent(&self, bot: Bot, chat_id: i64, message_id: i64)
     -> Result<Option<Uuid>>;

@@ -7,25 +7,19 @@ use std::time::Duration;
 
 use desk_core::Viewer;
 use desk_core::services::{AlertInput, AlertOutcome, Announcement, announced_event};
-use desk_domain::calendar::SUPPORT_SERVICE_USER_ID;
-use desk_domain::{Bot as BotKind, ChangeData, Incident, OutageKind, Role, TelegramLink};
-use serde_json::json;
-use tokio::sync::broadcast;
+use desk_domain::{Bot as BotKind, ChangeData, Incident, OutageKind, TelegramLink};
 
-use super::poll::{backoff, html};
+use super::notify::{follow_log, reader};
+use super::poll::html;
+use super::support::{edit, keyboard_message};
 use super::{BotCtx, alert_text, pause, text};
-use crate::types::{
-    AnswerCallbackQuery, CallbackQuery, EditMessageText, InlineKeyboardMarkup, ParseMode,
-    SendMessage, Update, User,
-};
+use crate::types::{AnswerCallbackQuery, CallbackQuery, InlineKeyboardMarkup, Update, User};
 
 const NEWS_CURSOR: &str = "alert-news";
 /// Where the news cursor was first set, as a time: events before it are history, not news.
 const NEWS_SINCE: &str = "alert-news-since";
 /// Changes read per pass.
 const PAGE: u32 = 500;
-/// Longest wait for a poke before looking anyway.
-const IDLE: Duration = Duration::from_secs(5);
 /// How often drafts are checked for having waited too long for their kind.
 const DRAFT_CHECK: Duration = Duration::from_secs(2);
 const CALLBACK_PREFIX: &str = "alert:";
@@ -59,26 +53,6 @@ fn kind_keyboard(draft_id: i64, en: bool) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::column(data.iter().map(|(d, l)| (*l, d.as_str())))
 }
 
-fn with_keyboard(chat_id: i64, body: String, keyboard: InlineKeyboardMarkup) -> serde_json::Value {
-    let mut v = serde_json::to_value(SendMessage::html(chat_id, body).keyboard(keyboard))
-        .unwrap_or_else(|_| json!({}));
-    v["method"] = json!("sendMessage");
-    v
-}
-
-fn edit(chat_id: i64, message_id: i64, body: String) -> serde_json::Value {
-    let mut v = serde_json::to_value(EditMessageText {
-        chat_id,
-        message_id,
-        text: body,
-        parse_mode: Some(ParseMode::Html),
-        reply_markup: None,
-    })
-    .unwrap_or_else(|_| json!({}));
-    v["method"] = json!("editMessageText");
-    v
-}
-
 /// What a chat gets about `outcome`: the answer, with the kind buttons when it asks for one.
 fn answers(
     chat_id: i64,
@@ -95,7 +69,11 @@ fn answers(
     }
     match outcome {
         AlertOutcome::AskKind { draft_id } => {
-            vec![with_keyboard(chat_id, body, kind_keyboard(*draft_id, en))]
+            vec![keyboard_message(
+                chat_id,
+                body,
+                kind_keyboard(*draft_id, en),
+            )]
         }
         _ => vec![html(chat_id, body)],
     }
@@ -197,7 +175,7 @@ async fn help_with(
     body: String,
     en: bool,
 ) -> desk_core::Result<()> {
-    let request = with_keyboard(chat_id, body, kind_keyboard(0, en));
+    let request = keyboard_message(chat_id, body, kind_keyboard(0, en));
     if ctx
         .core
         .answer_telegram_update(BotKind::Alert, update_id, chat_id, Some(request))
@@ -241,7 +219,7 @@ async fn choose(ctx: &BotCtx, update_id: i64, q: &CallbackQuery) -> desk_core::R
         // The question turns into the answer, so its buttons cannot be pressed again.
         AlertOutcome::Filed(_) | AlertOutcome::AlreadyFiled { .. } if draft_id != 0 => {
             alert_text::outcome(o, en)
-                .map(|t| vec![edit(chat_id, keyboard_message, t)])
+                .map(|t| vec![edit(chat_id, keyboard_message, t, None)])
                 .unwrap_or_default()
         }
         _ => answers(chat_id, o, en, None),
@@ -297,50 +275,17 @@ pub(crate) async fn file_waiting(ctx: BotCtx) {
     }
 }
 
-/// The bridge reads incidents as the support service's own account: staff, every organisation.
-fn reader() -> Viewer {
-    Viewer {
-        user_id: SUPPORT_SERVICE_USER_ID,
-        role: Role::Agent,
-        organization_id: None,
-    }
-}
-
 /// Reads incidents from the change log and queues their news for the alert chats.
 pub(crate) async fn news(ctx: BotCtx) {
     let viewer = reader();
-    let mut notes = ctx.core.subscribe();
-    let mut failures = 0u32;
-    loop {
-        match news_pass(&ctx, &viewer).await {
-            Ok((queued, more)) => {
-                failures = 0;
-                if queued {
-                    ctx.queued.notify_one();
-                }
-                if more {
-                    continue;
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e.en, cause = ?e.cause, "telegram incident news: pass failed");
-                if !pause(&ctx.stopping, backoff(failures)).await {
-                    return;
-                }
-                failures += 1;
-                continue;
-            }
-        }
-        tokio::select! {
-            _ = ctx.stopping.cancelled() => return,
-            note = notes.recv() => {
-                if let Err(broadcast::error::RecvError::Closed) = note {
-                    return;
-                }
-            }
-            _ = tokio::time::sleep(IDLE) => {}
-        }
-    }
+    follow_log(
+        &ctx.core,
+        &ctx.stopping,
+        &ctx.queued,
+        "telegram incident news",
+        || news_pass(&ctx, &viewer),
+    )
+    .await;
 }
 
 /// The alert chats an incident concerns: every organisation's for an incident of all.

@@ -54,10 +54,30 @@ pub(crate) async fn run(
         return;
     };
     let viewer = reader();
+    follow_log(&core, &stopping, &poke, "telegram notifications", || {
+        pass(&core, &viewer)
+    })
+    .await;
+}
+
+/// Runs `pass` (one page of the change log after a cursor: whether it queued anything, and
+/// whether more pages wait) whenever the log may have moved — at once while pages wait, on
+/// every change note, at least every [`IDLE`] — poking the sender when it queued something,
+/// backing off while it fails, until `stopping`.
+pub(crate) async fn follow_log<F, Fut>(
+    core: &Core,
+    stopping: &CancellationToken,
+    poke: &Notify,
+    what: &str,
+    mut pass: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = desk_core::Result<(bool, bool)>>,
+{
     let mut notes = core.subscribe();
     let mut failures = 0u32;
     loop {
-        match pass(&core, &viewer).await {
+        match pass().await {
             Ok((queued, more)) => {
                 failures = 0;
                 if queued {
@@ -68,8 +88,8 @@ pub(crate) async fn run(
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e.en, cause = ?e.cause, "telegram notifications: pass failed");
-                if !pause(&stopping, backoff(failures)).await {
+                tracing::error!(error = %e.en, cause = ?e.cause, "{what}: pass failed");
+                if !pause(stopping, backoff(failures)).await {
                     return;
                 }
                 failures += 1;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use desk_domain::{Bot as BotKind, BotIdentity, ChatKind, ChatRef};
-use serde_json::json;
 
 use super::{BotCtx, Identities, alert, pause, support, text};
 use crate::Error;
@@ -142,10 +141,7 @@ fn chat_ref(chat: &Chat) -> ChatRef {
 
 /// A `sendMessage` request for the queue.
 pub(crate) fn html(chat_id: i64, body: String) -> serde_json::Value {
-    let mut v =
-        serde_json::to_value(SendMessage::html(chat_id, body)).unwrap_or_else(|_| json!({}));
-    v["method"] = json!("sendMessage");
-    v
+    support::request("sendMessage", SendMessage::html(chat_id, body))
 }
 
 /// Handles one update through one service call that also marks it handled.

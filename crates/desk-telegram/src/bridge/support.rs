@@ -339,17 +339,23 @@ fn parse_choice(data: &str) -> Option<SupportChoice> {
     }
 }
 
-fn request(method: &str, v: impl serde::Serialize) -> Value {
+/// A queued Bot API request: `v`'s parameters and the method that sends them.
+pub(crate) fn request(method: &str, v: impl serde::Serialize) -> Value {
     let mut v = serde_json::to_value(v).unwrap_or_else(|_| json!({}));
     v["method"] = json!(method);
     v
 }
 
-fn keyboard_message(chat_id: i64, body: String, kb: InlineKeyboardMarkup) -> Value {
+pub(crate) fn keyboard_message(chat_id: i64, body: String, kb: InlineKeyboardMarkup) -> Value {
     request("sendMessage", SendMessage::html(chat_id, body).keyboard(kb))
 }
 
-fn edit(chat_id: i64, message_id: i64, body: String, kb: Option<InlineKeyboardMarkup>) -> Value {
+pub(crate) fn edit(
+    chat_id: i64,
+    message_id: i64,
+    body: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Value {
     request(
         "editMessageText",
         EditMessageText {

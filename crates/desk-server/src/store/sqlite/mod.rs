@@ -205,6 +205,11 @@ impl Storage for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err)]
+    async fn alert_drafts_waiting_since(&self, before_ms: i64) -> Result<bool> {
+        telegram_alert::waiting_since(&mut *self.conn().await?, before_ms).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
     async fn telegram_cursor(&self, name: &str) -> Result<Option<i64>> {
         telegram::cursor(&mut *self.conn().await?, name).await
     }

@@ -47,6 +47,19 @@ impl DraftRow {
     }
 }
 
+/// Whether a draft has waited since before `before_ms` (the stale index answers it): the
+/// filer looks with this read and takes the writer only when there is something to file.
+pub async fn waiting_since(conn: &mut sqlx::SqliteConnection, before_ms: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM telegram_alert_drafts WHERE ticket_id IS NULL AND updated_at < ? LIMIT 1",
+    )
+    .bind(before_ms)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    Ok(found.is_some())
+}
+
 #[async_trait]
 impl TelegramAlertRows for WriteCtx {
     async fn waiting_alert_draft(&mut self, chat_id: i64) -> Result<Option<AlertDraft>> {
