@@ -109,6 +109,93 @@ pub fn outage_title(kind: OutageKind, lang: &str) -> &'static str {
     }
 }
 
+/// Words every service's name may carry that name no service in particular.
+const GENERIC_NAME_WORDS: [&str; 8] = [
+    "таксі",
+    "taxi",
+    "такси",
+    "служба",
+    "service",
+    "тов",
+    "фоп",
+    "llc",
+];
+
+/// The words of a name or a message: lower-case runs of letters and digits (an apostrophe
+/// inside a Ukrainian word keeps it whole).
+fn name_words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '’' | 'ʼ')))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `written` is `word` as a dispatcher may write it: the same word, or the same stem
+/// with another ending (Ukrainian declines names: «Оптима», «Оптими», «в Оптимі»).
+fn same_word(word: &str, written: &str) -> bool {
+    if word == written {
+        return true;
+    }
+    let (w, x): (Vec<char>, Vec<char>) = (word.chars().collect(), written.chars().collect());
+    if w.len() < 4 || x.len() < 3 {
+        return false;
+    }
+    let stem = w.len() - 1;
+    x.len() >= stem
+        && x[..stem] == w[..stem]
+        && CASE_ENDINGS.contains(&x[stem..].iter().collect::<String>().as_str())
+}
+
+/// The endings a Ukrainian name takes in its cases (after the stem loses its last letter).
+const CASE_ENDINGS: [&str; 22] = [
+    "", "а", "и", "і", "у", "ю", "я", "е", "є", "ї", "о", "ою", "ею", "ій", "ої", "ом", "ем",
+    "ові", "еві", "ах", "ям", "ами",
+];
+
+/// How well `text` names a service called `name`: the number of its distinctive words all
+/// written in `text`, or 0 when one is missing (a service named only with generic words, e.g.
+/// «Таксі», is never matched).
+pub fn names_service(text: &str, name: &str) -> usize {
+    let written = name_words(text);
+    let words: Vec<String> = name_words(name)
+        .into_iter()
+        .filter(|w| !GENERIC_NAME_WORDS.contains(&w.as_str()))
+        .collect();
+    if words.is_empty() {
+        return 0;
+    }
+    let all = words
+        .iter()
+        .all(|w| written.iter().any(|x| same_word(w, x)));
+    if all { words.len() } else { 0 }
+}
+
+/// The one service `text` names among `services` (id, name): the best match, or `None` when
+/// none matches or two match equally well (then an agent decides).
+pub fn named_service<'a, I>(text: &str, services: I) -> Option<uuid::Uuid>
+where
+    I: IntoIterator<Item = (uuid::Uuid, &'a str)>,
+{
+    let mut best: Option<(usize, uuid::Uuid)> = None;
+    let mut tied = false;
+    for (id, name) in services {
+        let score = names_service(text, name);
+        if score == 0 {
+            continue;
+        }
+        match best {
+            Some((b, _)) if score < b => {}
+            Some((b, _)) if score == b => tied = true,
+            _ => {
+                best = Some((score, id));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(_, id)| id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +275,34 @@ mod tests {
             assert_ne!(outage_title(kind, "uk"), outage_title(kind, "en"));
             assert_eq!(outage_title(kind, ""), outage_title(kind, "uk"));
         }
+    }
+
+    #[test]
+    fn a_message_names_a_service_in_any_case_and_declension() {
+        assert_eq!(
+            names_service("Таксі Оптима, не працює телефонія", "Таксі «Оптима»"),
+            1
+        );
+        assert_eq!(names_service("це оптими диспетчер", "Таксі Оптима"), 1);
+        assert_eq!(names_service("служба Лідер-Авто", "Лідер Авто"), 2);
+        assert_eq!(names_service("таксі не працює", "Таксі"), 0);
+        assert_eq!(names_service("Оптимус", "Оптима"), 0);
+        assert_eq!(names_service("лідер", "Лідер Авто"), 0);
+    }
+
+    #[test]
+    fn only_one_service_is_ever_suggested() {
+        let (a, b, c) = (
+            uuid::Uuid::from_u128(1),
+            uuid::Uuid::from_u128(2),
+            uuid::Uuid::from_u128(3),
+        );
+        let services = [(a, "Таксі Оптима"), (b, "Лідер"), (c, "Лідер Авто")];
+        assert_eq!(named_service("оптима: впала програма", services), Some(a));
+        assert_eq!(named_service("Лідер Авто", services), Some(c));
+        assert_eq!(named_service("лідер", services), Some(b));
+        assert_eq!(named_service("доброго вечора", services), None);
+        let twins = [(a, "Оптима"), (b, "Таксі Оптима")];
+        assert_eq!(named_service("оптима", twins), None);
     }
 }

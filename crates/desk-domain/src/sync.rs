@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{DutyAgent, Incident, Message, Page, Ticket, Topic};
+use crate::{DutyAgent, Incident, Message, Page, TelegramRequest, Ticket, Topic};
 
 /// One entry of the change log: the current state of an entity that changed after the cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
@@ -27,6 +27,9 @@ pub enum ChangeData {
     Page(Page),
     /// Staff only: an agent's duty state.
     Duty(DutyAgent),
+    /// Staff only: a chat that wrote to a bot without being linked (an unverified outage
+    /// report when it wrote to the alert bot).
+    TelegramRequest(TelegramRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]

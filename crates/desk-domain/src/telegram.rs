@@ -118,3 +118,98 @@ pub struct TelegramLink {
     /// False once unlinked, or once Telegram said the bot may no longer write there.
     pub active: bool,
 }
+
+/// Where a request from a chat that is not linked stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TelegramRequestStatus {
+    /// Nobody has decided yet: the chat gets nothing of any organisation.
+    Pending,
+    /// Linked to `attached_to` (and, for an outage report, filed as `ticket_number`).
+    Approved,
+    /// Refused: the chat was told to link with a code from the app.
+    Dismissed,
+}
+
+impl TelegramRequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "dismissed" => Some(Self::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+/// A chat that wrote to a bot without a link code (the help page's own flow: Start, then the
+/// service's name, and at night what happened). It is never dropped, and it never reads
+/// anything before it is linked: the organisation's own users approve it when its text names
+/// their service, or an agent attaches it to an organisation (or dismisses it). To the alert
+/// bot it is an **unverified outage report**: it pages the agents on duty at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct TelegramRequest {
+    pub id: Uuid,
+    pub bot: Bot,
+    pub chat: ChatRef,
+    /// Who wrote, as Telegram names them.
+    pub author: String,
+    /// What the chat wrote while the request waited, oldest first, one message per paragraph.
+    pub text: String,
+    /// The organisation whose name the text names, if exactly one does: its users may approve.
+    pub suggested_organization_id: Option<Uuid>,
+    pub suggested_organization_name: Option<String>,
+    /// Written to the alert bot: an outage report nobody has verified, paged like one.
+    pub report: bool,
+    /// The kind, when the chat named one (`/telephony` …); «інше» otherwise.
+    pub kind: Option<crate::OutageKind>,
+    pub status: TelegramRequestStatus,
+    /// Staff only (empty for customers): the agents paged, or every agent.
+    pub all_agents: bool,
+    pub recipients: Vec<Uuid>,
+    pub decided_by: Option<crate::PersonRef>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The organisation the chat was linked to on approval.
+    pub attached_to: Option<Uuid>,
+    pub attached_to_name: Option<String>,
+    /// The outage report filed from it on approval.
+    pub ticket_id: Option<Uuid>,
+    pub ticket_number: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TelegramRequest {
+    /// An unverified report that should still ring `agent`'s app.
+    pub fn rings_for(&self, agent: Uuid) -> bool {
+        self.report
+            && self.status == TelegramRequestStatus::Pending
+            && (self.all_agents || self.recipients.contains(&agent))
+    }
+}
+
+/// `GET /telegram/requests`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams, ts_rs::TS,
+)]
+#[into_params(parameter_in = Query)]
+pub struct TelegramRequestFilter {
+    /// `pending` (default) or `all` (the last 200, newest first).
+    pub status: Option<String>,
+}
+
+/// `POST /telegram/requests/{id}/approve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct ApproveTelegramRequest {
+    /// The organisation to link the chat to. Agents: required unless the request names one;
+    /// customers: their own organisation (the default).
+    pub organization_id: Option<Uuid>,
+}

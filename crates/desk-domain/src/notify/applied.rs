@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::{Incident, IncidentStatus, Message, Page, Ticket};
+use crate::{Incident, IncidentStatus, Message, Page, TelegramRequest, Ticket};
 
 /// What applying a page did, for the notification policy and the UI's "models changed".
 #[derive(Debug, Default, Clone)]
@@ -63,6 +63,9 @@ pub struct OutageChanges {
     pub incidents: Vec<IncidentChange>,
     pub pages: Vec<PageChange>,
     pub duty_changed: bool,
+    /// Requests from chats not linked (unverified outage reports among them) as this page
+    /// brought them.
+    pub telegram_requests: Vec<TelegramRequest>,
     /// For each ticket of this page (or of its new messages) linked to an incident: that
     /// incident's status as cached after this page (absent when the cache does not hold it).
     pub ticket_incident: HashMap<Uuid, IncidentStatus>,
@@ -70,6 +73,9 @@ pub struct OutageChanges {
 
 impl OutageChanges {
     pub fn is_empty(&self) -> bool {
-        self.incidents.is_empty() && self.pages.is_empty() && !self.duty_changed
+        self.incidents.is_empty()
+            && self.pages.is_empty()
+            && !self.duty_changed
+            && self.telegram_requests.is_empty()
     }
 }

@@ -59,3 +59,33 @@ pub fn message(t: &Ticket, author: &User, at: DateTime<Utc>, internal: bool) -> 
         attachments: vec![],
     }
 }
+
+/// An unverified outage report from a chat not linked, paging `to` (every agent when empty).
+pub fn telegram_report(to: &[Uuid], at: DateTime<Utc>) -> crate::TelegramRequest {
+    crate::TelegramRequest {
+        id: Uuid::now_v7(),
+        bot: crate::Bot::Alert,
+        chat: crate::ChatRef {
+            id: 42,
+            kind: crate::ChatKind::Private,
+            title: "Олег Петренко".into(),
+        },
+        author: "Олег Петренко".into(),
+        text: "Таксі Оптима, не працює телефонія".into(),
+        suggested_organization_id: None,
+        suggested_organization_name: None,
+        report: true,
+        kind: None,
+        status: crate::TelegramRequestStatus::Pending,
+        all_agents: to.is_empty(),
+        recipients: to.to_vec(),
+        decided_by: None,
+        decided_at: None,
+        attached_to: None,
+        attached_to_name: None,
+        ticket_id: None,
+        ticket_number: None,
+        created_at: at,
+        updated_at: at,
+    }
+}

@@ -55,6 +55,9 @@ pub enum NotificationKind {
     OutagePage,
     /// (Agents) another organisation reported an outage support already knows (no page).
     OutageReport,
+    /// (Agents) a chat not linked to any service wrote to the alert bot: an outage report
+    /// nobody has verified, paged like one (critical) until someone attaches or dismisses it.
+    UnverifiedReport,
 }
 
 /// How loudly the shell raises a notification; maps one to one onto the freedesktop urgency

@@ -79,6 +79,38 @@ pub(super) fn decide_outages(who: &Audience<'_>, applied: &Applied, out: &mut Ve
                 incident_id: Some(page.incident_id),
             });
         }
+        for r in &applied.outages.telegram_requests {
+            if !r.rings_for(me) || r.created_at <= who.since {
+                continue;
+            }
+            let place = if r.chat.title.is_empty() || r.chat.title == r.author {
+                r.author.clone()
+            } else {
+                format!("{} ({})", r.author, r.chat.title)
+            };
+            out.push(Notification {
+                key: format!("telegram-request:{}", r.id),
+                kind: NotificationKind::UnverifiedReport,
+                ticket_id: Uuid::nil(),
+                ticket_number: 0,
+                title: text(
+                    lang,
+                    "Збій? Повідомлення з неперевіреного чату Telegram".into(),
+                    "Outage? A message from an unverified Telegram chat".into(),
+                ),
+                body: format!(
+                    "{place}: {}\n{}",
+                    excerpt(&r.text, 140),
+                    text(
+                        lang,
+                        "Прив’яжіть його до служби або відхиліть.".into(),
+                        "Attach it to a service or dismiss it.".into(),
+                    )
+                ),
+                urgency: NotificationUrgency::Critical,
+                incident_id: None,
+            });
+        }
         return;
     }
 

@@ -80,3 +80,90 @@ fn agent_outage_table() {
     let n = decide(&who, &report_only);
     assert!(!n[0].is_critical());
 }
+
+#[test]
+fn unverified_reports_ring_like_pages_until_decided() {
+    use crate::TelegramRequestStatus;
+    use crate::notify::fixtures::telegram_report;
+    use NotificationKind as K;
+    let now = Utc::now();
+    let me = user(Role::Agent);
+    let other = user(Role::Agent);
+    let customer = user(Role::Customer);
+    let applied = |r: crate::TelegramRequest| Applied {
+        outages: OutageChanges {
+            telegram_requests: vec![r],
+            ..OutageChanges::default()
+        },
+        ..Applied::default()
+    };
+    let decided = {
+        let mut r = telegram_report(&[me.id], now);
+        r.status = TelegramRequestStatus::Dismissed;
+        r
+    };
+    let link_only = {
+        let mut r = telegram_report(&[], now);
+        r.report = false;
+        r
+    };
+    let cases: Vec<(&str, &User, Applied, Vec<K>)> = vec![
+        (
+            "paged (on duty)",
+            &me,
+            applied(telegram_report(&[me.id], now)),
+            vec![K::UnverifiedReport],
+        ),
+        (
+            "nobody on duty: every agent",
+            &me,
+            applied(telegram_report(&[], now)),
+            vec![K::UnverifiedReport],
+        ),
+        (
+            "another agent is on duty",
+            &me,
+            applied(telegram_report(&[other.id], now)),
+            vec![],
+        ),
+        ("already decided", &me, applied(decided), vec![]),
+        (
+            "a link request, not a report",
+            &me,
+            applied(link_only),
+            vec![],
+        ),
+        (
+            "older than the first sign-in",
+            &me,
+            applied(telegram_report(&[me.id], now - Duration::hours(3))),
+            vec![],
+        ),
+        (
+            "customers never",
+            &customer,
+            applied(telegram_report(&[], now)),
+            vec![],
+        ),
+    ];
+    for (name, who, applied, want) in cases {
+        let got = decide(
+            &Audience {
+                me: who,
+                since: now - Duration::hours(1),
+                lang: "uk",
+            },
+            &applied,
+        );
+        let kinds: Vec<K> = got.iter().map(|n| n.kind).collect();
+        assert_eq!(kinds, want, "{name}");
+        for n in &got {
+            assert!(
+                n.is_critical(),
+                "{name}: an unverified report rings as critical"
+            );
+            assert!(n.body.contains("не працює телефонія"), "{name}: {}", n.body);
+            assert!(n.body.contains("Олег Петренко"), "{name}: {}", n.body);
+        }
+    }
+}
