@@ -197,7 +197,7 @@ async fn intrude(cast: &Cast, intruder: &Session, victim: &Owned) -> anyhow::Res
             ChangeData::Message(m) => assert_ne!(m.ticket_id, victim.ticket.id),
             ChangeData::Topic(_) => {}
             ChangeData::Incident(i) => assert!(!i.organizations.iter().any(|o| o.id == org)),
-            ChangeData::Page(_) | ChangeData::Duty(_) => {
+            ChangeData::Page(_) | ChangeData::Duty(_) | ChangeData::TelegramRequest(_) => {
                 panic!("a customer got a staff-only change")
             }
         }
@@ -325,7 +325,7 @@ async fn events_for_one_organisation_are_not_poked_by_another() -> anyhow::Resul
         ChangeData::Message(m) => m.ticket_id == own.id,
         ChangeData::Topic(_) => true,
         ChangeData::Incident(i) => i.organizations.iter().all(|o| o.id == cast.org_b.id),
-        ChangeData::Page(_) | ChangeData::Duty(_) => false,
+        ChangeData::Page(_) | ChangeData::Duty(_) | ChangeData::TelegramRequest(_) => false,
     }));
     Ok(())
 }

@@ -527,7 +527,7 @@ async fn create(
     Ok((current(tx, &v, c.id).await?, Created::New))
 }
 
-async fn acknowledge(
+pub(super) async fn acknowledge(
     tx: &mut dyn Tx,
     v: Viewer,
     calendar: CalendarHandle,

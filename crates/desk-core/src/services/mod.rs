@@ -9,6 +9,7 @@ mod status;
 mod sync;
 mod telegram;
 mod telegram_alert;
+mod telegram_request;
 mod telegram_support;
 mod tickets;
 mod topics;
@@ -21,6 +22,9 @@ pub use telegram::{Greeting, LINK_CODE_TTL_MS, Redeemed};
 pub use telegram_alert::{
     AlertAnswer, AlertAnswers, AlertInput, AlertOutcome, Announcement, DRAFT_WAIT_MS, FiledReport,
     announced as announced_event,
+};
+pub use telegram_request::{
+    Decided, DecidedAnswer, UnlinkedAnswer, UnlinkedMessage, UnlinkedOutcome,
 };
 pub use telegram_support::{
     SupportAnswer, SupportChoice, SupportMessage, SupportOutcome, TICKETS_OFFERED,

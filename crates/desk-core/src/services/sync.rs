@@ -53,6 +53,11 @@ impl Core {
             .collect();
         let mut pages: HashMap<Uuid, _> = snap.pages.into_iter().map(|p| (p.id, p)).collect();
         let mut duty: HashMap<Uuid, _> = snap.duty.into_iter().map(|d| (d.agent.id, d)).collect();
+        let mut requests: HashMap<Uuid, _> = snap
+            .telegram_requests
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
 
         let mut items = Vec::with_capacity(snap.rows.len());
         for r in &snap.rows {
@@ -65,6 +70,9 @@ impl Core {
                 }
                 Entity::Page(id) => pages.remove(id).map(ChangeData::Page),
                 Entity::Duty(id) => duty.remove(id).map(ChangeData::Duty),
+                Entity::TelegramRequest(id) => {
+                    requests.remove(id).map(ChangeData::TelegramRequest)
+                }
                 Entity::Ticket(id) => tickets.remove(id).map(ChangeData::Ticket),
                 Entity::Message(id) => messages.remove(id).map(ChangeData::Message),
                 Entity::Topic(id) => topics.remove(id).map(ChangeData::Topic),

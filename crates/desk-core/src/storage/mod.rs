@@ -12,12 +12,15 @@ mod accounts;
 mod incidents;
 mod telegram;
 mod telegram_alert;
+mod telegram_request;
 mod tickets;
 
 use std::any::Any;
 
 use async_trait::async_trait;
-use desk_domain::{Bot, DutyAgent, Message, Organization, Page, TelegramLink, Ticket, Topic, User};
+use desk_domain::{
+    Bot, DutyAgent, Message, Organization, Page, TelegramLink, TelegramRequest, Ticket, Topic, User,
+};
 use futures::future::BoxFuture;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -32,6 +35,9 @@ pub use telegram::{
     OutgoingInsert, ReceivedInsert, TelegramRows,
 };
 pub use telegram_alert::{AlertDraft, TelegramAlertRows};
+pub use telegram_request::{
+    RequestDecision, RequestInsert, RequestQuery, RequestState, TelegramRequestRows,
+};
 pub use tickets::{
     AttachmentAccess, AttachmentInsert, CreateFacts, MessageInsert, TicketInsert, TicketQuery,
     TicketRows, TicketState, TicketWrite,
@@ -51,6 +57,8 @@ pub enum Entity {
     IncidentFor(Uuid, Uuid),
     Page(Uuid),
     Duty(Uuid),
+    /// A request from a chat not linked (staff only).
+    TelegramRequest(Uuid),
 }
 
 /// Who may pull a change: its organisation (`None`: every organisation, e.g. topics) and
@@ -116,6 +124,7 @@ pub struct ChangeSnapshot {
     pub incidents: Vec<IncidentRecord>,
     pub pages: Vec<Page>,
     pub duty: Vec<DutyAgent>,
+    pub telegram_requests: Vec<TelegramRequest>,
 }
 
 /// A write job's answer, type-erased so [`Storage`] stays object-safe (the store is chosen
@@ -126,11 +135,25 @@ pub type Job = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Result<Jo
 
 /// Everything a write job may do inside its transaction.
 pub trait Tx:
-    AccountRows + TicketRows + IncidentRows + TelegramRows + TelegramAlertRows + ChangeLog + Send
+    AccountRows
+    + TicketRows
+    + IncidentRows
+    + TelegramRows
+    + TelegramAlertRows
+    + TelegramRequestRows
+    + ChangeLog
+    + Send
 {
 }
 impl<
-    T: AccountRows + TicketRows + IncidentRows + TelegramRows + TelegramAlertRows + ChangeLog + Send,
+    T: AccountRows
+        + TicketRows
+        + IncidentRows
+        + TelegramRows
+        + TelegramAlertRows
+        + TelegramRequestRows
+        + ChangeLog
+        + Send,
 > Tx for T
 {
 }
@@ -201,6 +224,9 @@ pub trait Storage: Send + Sync + 'static {
     /// The ticket a message the bot sent to the chat was about.
     async fn ticket_of_sent(&self, bot: Bot, chat_id: i64, message_id: i64)
     -> Result<Option<Uuid>>;
+    /// Requests from chats not linked, newest first.
+    async fn telegram_requests(&self, q: RequestQuery) -> Result<Vec<TelegramRequest>>;
+    async fn telegram_request(&self, id: Uuid) -> Result<Option<TelegramRequest>>;
 
     // --- delta sync and push
     async fn change_snapshot(

@@ -156,6 +156,7 @@ pub fn entity_key(c: &Change) -> (&'static str, String) {
         ChangeData::Incident(i) => ("incident", i.id.to_string()),
         ChangeData::Page(p) => ("page", p.id.to_string()),
         ChangeData::Duty(d) => ("duty", d.agent.id.to_string()),
+        ChangeData::TelegramRequest(r) => ("telegram_request", r.id.to_string()),
     }
 }
 

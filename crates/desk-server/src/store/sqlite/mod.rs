@@ -8,6 +8,7 @@ mod rows;
 mod sync;
 mod telegram;
 mod telegram_alert;
+mod telegram_request;
 mod telegram_support;
 mod tickets;
 mod writer;
@@ -19,11 +20,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use desk_core::storage::{
     AttachmentAccess, ChangeNote, ChangeSnapshot, Credentials, IncidentRecord, Job, JobOutput,
-    LogScope, Outgoing, Storage, TicketQuery,
+    LogScope, Outgoing, RequestQuery, Storage, TicketQuery,
 };
 use desk_core::{Error, Result};
 use desk_domain::{
-    Bot, DutyAgent, IncidentStatus, Message, Organization, TelegramLink, Ticket, Topic, User,
+    Bot, DutyAgent, IncidentStatus, Message, Organization, TelegramLink, TelegramRequest, Ticket, Topic, User,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
@@ -202,6 +203,17 @@ impl Storage for SqliteStore {
     #[tracing::instrument(skip_all, err)]
     async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
         telegram::due(&mut *self.conn().await?, bot, now_ms, limit).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_requests(&self, q: RequestQuery) -> Result<Vec<TelegramRequest>> {
+        telegram_request::list(&mut *self.conn().await?, q).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_request(&self, id: Uuid) -> Result<Option<TelegramRequest>> {
+        let found = telegram_request::by_ids(&mut *self.conn().await?, &[id]).await?;
+        Ok(found.into_iter().next())
     }
 
     #[tracing::instrument(skip_all, err)]

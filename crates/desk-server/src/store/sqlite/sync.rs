@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::Db;
 use super::incidents::{duty_by_ids, pages_by_ids, records};
+use super::telegram_request;
 use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
 use super::tickets::{messages_by_ids, tickets_by_ids};
 use super::writer::WriteCtx;
@@ -27,6 +28,7 @@ const KIND_MESSAGE: &str = "message";
 const KIND_INCIDENT: &str = "incident";
 const KIND_PAGE: &str = "page";
 const KIND_DUTY: &str = "duty";
+const KIND_TELEGRAM_REQUEST: &str = "telegram_request";
 
 /// An entity as the log's `(kind, entity_id)` columns hold it.
 fn key(e: &Entity) -> (&'static str, Vec<u8>) {
@@ -42,6 +44,7 @@ fn key(e: &Entity) -> (&'static str, Vec<u8>) {
         }
         Entity::Page(id) => (KIND_PAGE, id.as_bytes().to_vec()),
         Entity::Duty(id) => (KIND_DUTY, id.as_bytes().to_vec()),
+        Entity::TelegramRequest(id) => (KIND_TELEGRAM_REQUEST, id.as_bytes().to_vec()),
     }
 }
 
@@ -61,6 +64,7 @@ fn entity(kind: &str, bytes: &[u8]) -> Result<Entity> {
         KIND_INCIDENT => Entity::Incident(uuid_of(bytes)?),
         KIND_PAGE => Entity::Page(uuid_of(bytes)?),
         KIND_DUTY => Entity::Duty(uuid_of(bytes)?),
+        KIND_TELEGRAM_REQUEST => Entity::TelegramRequest(uuid_of(bytes)?),
         other => return Err(Error::internal(format!("unknown change kind {other}"))),
     })
 }
@@ -174,6 +178,7 @@ async fn snapshot_in(
 
     let (mut tickets, mut messages, mut topics) = (Vec::new(), Vec::new(), Vec::new());
     let (mut incidents, mut pages, mut duty) = (Vec::new(), Vec::new(), Vec::new());
+    let mut requests = Vec::new();
     for r in &rows {
         match &r.entity {
             Entity::Topic(id) => topics.push(id.clone()),
@@ -182,6 +187,7 @@ async fn snapshot_in(
             Entity::Incident(id) | Entity::IncidentFor(id, _) => incidents.push(*id),
             Entity::Page(id) => pages.push(*id),
             Entity::Duty(id) => duty.push(*id),
+            Entity::TelegramRequest(id) => requests.push(*id),
         }
     }
     incidents.sort();
@@ -199,6 +205,7 @@ async fn snapshot_in(
         incidents: records(conn, &incidents).await?,
         pages: pages_by_ids(conn, &pages).await?,
         duty: duty_by_ids(conn, &duty).await?,
+        telegram_requests: telegram_request::by_ids(conn, &requests).await?,
         rows,
     })
 }
