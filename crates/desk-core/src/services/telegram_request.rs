@@ -73,8 +73,8 @@ pub enum Decided {
 
 /// The messages a chat gets about its request's outcome.
 pub type UnlinkedAnswer = Box<dyn FnOnce(&UnlinkedOutcome) -> Vec<serde_json::Value> + Send>;
-/// The message a chat gets when its request is decided: `(bot, english, decision)`.
-pub type DecidedAnswer = Box<dyn FnOnce(Bot, bool, &Decided) -> serde_json::Value + Send>;
+/// The message a chat gets when its request is decided: `(bot, chat id, english, decision)`.
+pub type DecidedAnswer = Box<dyn FnOnce(Bot, i64, bool, &Decided) -> serde_json::Value + Send>;
 
 fn request_not_found() -> Error {
     Error::not_found("Запит на підключення чату", "Chat link request")
@@ -307,7 +307,7 @@ impl Core {
                 tx.queue_outgoing(&OutgoingInsert {
                     bot: r.bot,
                     chat_id: r.chat.id,
-                    request: told(r.bot, r.english, &decided),
+                    request: told(r.bot, r.chat.id, r.english, &decided),
                     ticket_id: report.map(|t| t.id),
                     at_ms: now,
                 })
@@ -348,7 +348,7 @@ impl Core {
                 tx.queue_outgoing(&OutgoingInsert {
                     bot: r.bot,
                     chat_id: r.chat.id,
-                    request: told(r.bot, r.english, &Decided::Dismissed),
+                    request: told(r.bot, r.chat.id, r.english, &Decided::Dismissed),
                     ticket_id: None,
                     at_ms: now,
                 })

@@ -24,7 +24,7 @@ const PAGE: u32 = 500;
 const DRAFT_CHECK: Duration = Duration::from_secs(2);
 const CALLBACK_PREFIX: &str = "alert:";
 
-fn author(u: Option<&User>) -> String {
+pub(crate) fn author(u: Option<&User>) -> String {
     let Some(u) = u else { return String::new() };
     let name = [Some(u.first_name.as_str()), u.last_name.as_deref()]
         .into_iter()

@@ -25,6 +25,7 @@ mod poll;
 mod send;
 mod support;
 pub mod text;
+mod unlinked;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -89,6 +90,17 @@ pub(crate) struct BotCtx {
     /// Pokes the sender when something was queued.
     pub queued: Arc<Notify>,
     pub stopping: CancellationToken,
+}
+
+/// The message a chat gets when an agent or its service decides its link request (the
+/// routes queue it in the same transaction as the decision).
+pub fn decided_message(
+    bot: BotKind,
+    chat_id: i64,
+    en: bool,
+    d: &desk_core::services::Decided,
+) -> serde_json::Value {
+    poll::html(chat_id, text::request_decided(bot, en, d))
 }
 
 /// Waits `d`, or less if the bridge is stopping; `false` when it is.

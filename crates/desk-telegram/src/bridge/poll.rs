@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use desk_domain::{Bot as BotKind, BotIdentity, ChatKind, ChatRef};
 
-use super::{BotCtx, Identities, alert, pause, support, text};
+use super::{BotCtx, Identities, alert, pause, support, text, unlinked};
 use crate::Error;
 use crate::types::{Chat, ChatType, GetUpdates, Message, SendMessage, Update};
 
@@ -113,7 +113,7 @@ pub(crate) async fn run(ctx: BotCtx, timeout: u32) {
     }
 }
 
-fn chat_ref(chat: &Chat) -> ChatRef {
+pub(crate) fn chat_ref(chat: &Chat) -> ChatRef {
     let kind = match chat.kind {
         ChatType::Private => ChatKind::Private,
         ChatType::Group => ChatKind::Group,
@@ -177,12 +177,16 @@ async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
     if group && m.command().is_none() && !answers_bot {
         return answer(ctx, u.update_id, m.chat.id, None).await;
     }
-    let say = if linked {
-        text::linked_help(ctx.kind, en)
-    } else {
-        text::not_linked(en)
-    };
-    answer(ctx, u.update_id, m.chat.id, Some(say)).await
+    if !linked {
+        return unlinked::message(ctx, u.update_id, m, en).await;
+    }
+    answer(
+        ctx,
+        u.update_id,
+        m.chat.id,
+        Some(text::linked_help(ctx.kind, en)),
+    )
+    .await
 }
 
 /// Handles the update with at most one message back.

@@ -59,7 +59,7 @@ pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
         return answer(ctx, u.update_id, m.chat.id, None).await;
     }
     let Some(link) = ctx.core.telegram_link_for_chat(ctx.kind, m.chat.id).await? else {
-        return answer(ctx, u.update_id, m.chat.id, Some(text::not_linked(en))).await;
+        return super::unlinked::message(ctx, u.update_id, m, en).await;
     };
     match m.command() {
         Some(("tickets", _)) => open_tickets(ctx, u.update_id, &link, en).await,

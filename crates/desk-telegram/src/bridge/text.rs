@@ -299,3 +299,68 @@ pub fn open_tickets(page: &desk_domain::TicketPage, en: bool) -> String {
     }
     out
 }
+
+// --- chats not linked: the help page's own flow (Start, the service's name, what happened)
+
+/// What a chat not linked hears on Start (or `/help`): how to link it, and that it may write
+/// the service's name (and to the alert bot, what is down) here and now.
+pub fn unlinked_start(bot: Bot, en: bool) -> String {
+    match (bot, en) {
+        (Bot::Support, false) => "Вітаємо! Це бот підтримки Desk.\n\
+            Щоб підключити чат, напишіть сюди назву вашої служби таксі. Запит підтвердить працівник вашої служби в програмі Desk (сторінка служби → Telegram) або наш спеціаліст — і лише тоді сюди почнуть надходити відповіді.\n\
+            Найшвидше — відкрити в програмі Desk «Підключити Telegram» і перейти за посиланням: тоді чат підключиться одразу.".into(),
+        (Bot::Support, true) => "Hello! This is the Desk support bot.\n\
+            To link this chat, write your taxi service's name here. One of your service's people approves it in the Desk app (the service page → Telegram), or our support does, and only then will replies arrive here.\n\
+            Quickest: open «Connect Telegram» in the Desk app and follow the link — the chat is linked at once.".into(),
+        (Bot::Alert, false) => "Це бот для повідомлень про збої.\n\
+            Якщо щось не працює просто зараз, напишіть сюди назву вашої служби таксі і що сталося — черговий спеціаліст отримає це одразу, навіть уночі.\n\
+            Щоб наступного разу повідомлення йшли без перевірки, підключіть цей чат у програмі Desk: «Підключити Telegram» і посилання для бота збоїв.".into(),
+        (Bot::Alert, true) => "This bot takes outage reports.\n\
+            If something is down right now, write your taxi service's name and what happened — the specialist on duty gets it at once, at night too.\n\
+            So that next time reports go through without a check, link this chat in the Desk app: «Connect Telegram» and the link for the outage bot.".into(),
+    }
+}
+
+/// What a chat not linked hears after writing: kept, and what happens next. Nothing of any
+/// organisation, not even whether the name it wrote is one.
+pub fn unlinked_kept(bot: Bot, first: bool, en: bool) -> String {
+    match (bot, first, en) {
+        (Bot::Support, true, false) => "Запит на підключення прийнято. Його має підтвердити працівник вашої служби в програмі Desk (сторінка служби → Telegram) або наш спеціаліст. Доки запит не підтверджено, сюди нічого не надходитиме.".into(),
+        (Bot::Support, true, true) => "Link request received. One of your service's people approves it in the Desk app (the service page → Telegram), or our support does. Until then nothing will arrive here.".into(),
+        (Bot::Support, false, false) => "Додали до запиту на підключення. Чекаємо на підтвердження.".into(),
+        (Bot::Support, false, true) => "Added to the link request. Waiting for approval.".into(),
+        (Bot::Alert, true, false) => "Повідомлення передано черговому спеціалісту. Цей чат ще не підключено до служби, тому спершу перевіримо, звідки воно; щойно перевіримо — напишемо сюди.\nЯкщо є що додати (з якого часу, що саме не працює), пишіть сюди.".into(),
+        (Bot::Alert, true, true) => "Your message went to the specialist on duty. This chat is not linked to a service yet, so we check where it comes from first; once we have, we write here.\nAnything to add (since when, what exactly is down)? Write it here.".into(),
+        (Bot::Alert, false, false) => "Додали до вашого повідомлення — черговий спеціаліст його бачить.".into(),
+        (Bot::Alert, false, true) => "Added to your message — the specialist on duty sees it.".into(),
+    }
+}
+
+/// What a chat hears when its request is decided.
+pub fn request_decided(bot: Bot, en: bool, d: &desk_core::services::Decided) -> String {
+    use desk_core::services::Decided;
+    match d {
+        Decided::Approved {
+            organization,
+            report_number,
+        } => {
+            let mut s = greeting(bot, organization, en);
+            if let Some(n) = report_number {
+                s.push_str("\n\n");
+                s.push_str(&if en {
+                    format!("Your outage report is ticket {}. You will hear here when a specialist takes it on and when it is fixed; reply to this message to add to it.", bold(&format!("#{n}")))
+                } else {
+                    format!("Ваше повідомлення про збій зареєстровано: звернення {}. Тут ви побачите, коли спеціаліст візьме його в роботу і коли все відновиться; щоб щось додати, дайте відповідь на це повідомлення.", bold(&format!("#{n}")))
+                });
+            }
+            s
+        }
+        Decided::Dismissed => {
+            if en {
+                "Your request was not approved: this chat stays unlinked. To link it, open «Connect Telegram» in the Desk app and follow the link for this bot.".into()
+            } else {
+                "Запит не підтверджено: цей чат не підключено до служби. Щоб підключити його, відкрийте в програмі Desk «Підключити Telegram» і перейдіть за посиланням для цього бота.".into()
+            }
+        }
+    }
+}
