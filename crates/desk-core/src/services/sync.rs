@@ -70,9 +70,7 @@ impl Core {
                 }
                 Entity::Page(id) => pages.remove(id).map(ChangeData::Page),
                 Entity::Duty(id) => duty.remove(id).map(ChangeData::Duty),
-                Entity::TelegramRequest(id) => {
-                    requests.remove(id).map(ChangeData::TelegramRequest)
-                }
+                Entity::TelegramRequest(id) => requests.remove(id).map(ChangeData::TelegramRequest),
                 Entity::Ticket(id) => tickets.remove(id).map(ChangeData::Ticket),
                 Entity::Message(id) => messages.remove(id).map(ChangeData::Message),
                 Entity::Topic(id) => topics.remove(id).map(ChangeData::Topic),

@@ -227,7 +227,9 @@ impl Core {
             Box::pin(async move {
                 let r = decidable(tx, &v, id).await?;
                 let org_id = if v.is_staff() {
-                    organization.or(r.suggested).ok_or_else(name_an_organization)?
+                    organization
+                        .or(r.suggested)
+                        .ok_or_else(name_an_organization)?
                 } else {
                     match organization {
                         Some(o) if Some(o) != v.organization_id => {
@@ -386,7 +388,8 @@ async fn keep(
     now: i64,
 ) -> Result<UnlinkedOutcome> {
     let report = m.bot == Bot::Alert;
-    let named = |body: &str| rules::named_service(body, services.iter().map(|(i, n)| (*i, n.as_str())));
+    let named =
+        |body: &str| rules::named_service(body, services.iter().map(|(i, n)| (*i, n.as_str())));
     let outcome = match tx.waiting_request(m.bot, m.chat.id).await? {
         Some(r) => {
             let body = if text.is_empty() {
@@ -441,7 +444,10 @@ mod tests {
     #[test]
     fn a_request_keeps_every_message_within_a_ticket_text() {
         assert_eq!(joined("", "Оптима"), "Оптима");
-        assert_eq!(joined("Оптима", "не працює телефонія"), "Оптима\n\nне працює телефонія");
+        assert_eq!(
+            joined("Оптима", "не працює телефонія"),
+            "Оптима\n\nне працює телефонія"
+        );
         let long = "а".repeat(limits::BODY_MAX_CHARS);
         let j = joined(&long, "ще");
         assert_eq!(j.chars().count(), limits::BODY_MAX_CHARS);

@@ -24,7 +24,8 @@ use desk_core::storage::{
 };
 use desk_core::{Error, Result};
 use desk_domain::{
-    Bot, DutyAgent, IncidentStatus, Message, Organization, TelegramLink, TelegramRequest, Ticket, Topic, User,
+    Bot, DutyAgent, IncidentStatus, Message, Organization, TelegramLink, TelegramRequest, Ticket,
+    Topic, User,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};

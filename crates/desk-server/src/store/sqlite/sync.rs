@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::Db;
 use super::incidents::{duty_by_ids, pages_by_ids, records};
-use super::telegram_request;
 use super::rows::{TOPIC_COLUMNS, TopicRow, placeholders};
+use super::telegram_request;
 use super::tickets::{messages_by_ids, tickets_by_ids};
 use super::writer::WriteCtx;
 

@@ -283,7 +283,10 @@ pub async fn by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> Result<Vec<Tel
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{REQUEST_SELECT} WHERE r.id IN ({})", placeholders(ids.len()));
+    let sql = format!(
+        "{REQUEST_SELECT} WHERE r.id IN ({})",
+        placeholders(ids.len())
+    );
     let mut q = sqlx::query_as::<_, RequestRow>(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(*id);
