@@ -61,7 +61,7 @@ async fn a_chat_linked_from_the_app_hears_the_specialists_replies_and_nothing_el
         w.sent_to(chat.id)
     );
 
-    // A stranger's chat learns how to link, and nothing of any service.
+    // A stranger's chat learns that its request waits for approval, and nothing of any service.
     let stranger = TgUser::new(6666, "Хтось");
     let theirs_chat = TgChat::private(&stranger);
     w.api.push_text(
@@ -71,7 +71,10 @@ async fn a_chat_linked_from_the_app_hears_the_specialists_replies_and_nothing_el
         "Покажіть звернення Ластівки",
     );
     let answer = w.nth_to(theirs_chat.id, 1).await?;
-    assert!(answer.contains("ще не підключено"), "{answer}");
+    assert!(
+        answer.contains("Доки запит не підтверджено, сюди нічого не надходитиме"),
+        "{answer}"
+    );
     assert!(!answer.contains("Ластівка"));
     Ok(())
 }
