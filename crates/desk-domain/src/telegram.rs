@@ -175,6 +175,11 @@ pub struct TelegramRequest {
     /// Staff only (empty for customers): the agents paged, or every agent.
     pub all_agents: bool,
     pub recipients: Vec<Uuid>,
+    /// A report's page: 1 for the agents on duty, 2, 3, … for every agent again while nobody
+    /// decides it (0: not a report). Staff only.
+    pub round: u32,
+    /// When it was last paged.
+    pub paged_at: Option<DateTime<Utc>>,
     pub decided_by: Option<crate::PersonRef>,
     pub decided_at: Option<DateTime<Utc>>,
     /// The organisation the chat was linked to on approval.
@@ -192,7 +197,7 @@ impl TelegramRequest {
     pub fn rings_for(&self, agent: Uuid) -> bool {
         self.report
             && self.status == TelegramRequestStatus::Pending
-            && (self.all_agents || self.recipients.contains(&agent))
+            && (self.all_agents || self.round > 1 || self.recipients.contains(&agent))
     }
 }
 

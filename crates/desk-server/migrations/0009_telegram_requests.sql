@@ -22,6 +22,10 @@ CREATE TABLE telegram_requests (
     all_agents         INTEGER NOT NULL,
     -- JSON array of the agents paged (empty when `all_agents`, or not a report).
     recipients         TEXT NOT NULL,
+    -- Paging state of a report, as for an incident: while it waits undecided every agent is
+    -- paged again each re-page interval, so a restart carries on where it stopped.
+    last_paged_at      INTEGER,
+    page_round         INTEGER NOT NULL DEFAULT 0,
     decided_by         BLOB REFERENCES users(id),
     decided_at         INTEGER,
     attached_to        BLOB REFERENCES organizations(id),
@@ -33,3 +37,4 @@ CREATE TABLE telegram_requests (
 CREATE UNIQUE INDEX telegram_requests_waiting ON telegram_requests(bot, chat_id) WHERE status = 'pending';
 CREATE INDEX telegram_requests_suggested ON telegram_requests(suggested_org, status);
 CREATE INDEX telegram_requests_created ON telegram_requests(status, created_at);
+CREATE INDEX telegram_requests_paged ON telegram_requests(last_paged_at) WHERE status = 'pending' AND report = 1;

@@ -151,6 +151,20 @@ async fn an_unlinked_night_report_pages_the_agent_on_duty_who_attaches_it_to_the
     assert_eq!(alices.len(), 1);
     assert!(alices[0].recipients.is_empty(), "who was paged is staff's");
 
+    // Nobody decides it: after the re-page interval (5 minutes), every agent is paged again.
+    assert_eq!(r.round, 1);
+    w.cast.server.clock.advance(chrono::Duration::minutes(5));
+    let again = eventually_some("the report paged again", || async {
+        let (changes, _) = pull_all(&w.cast.agent, 0).await?;
+        Ok(changes.into_iter().find_map(|c| match c.entity {
+            ChangeData::TelegramRequest(x) if x.id == r.id && x.round == 2 => Some(x),
+            _ => None,
+        }))
+    })
+    .await?;
+    assert!(again.rings_for(w.cast.agent.user().id), "every agent now");
+    assert_eq!(requests(&night_agent, "").await?.len(), 1);
+
     // The agent attaches it to the service it named.
     let res = decide(&night_agent, r, "approve", json!({})).await?;
     assert_eq!(res.status().as_u16(), 200);
@@ -193,7 +207,7 @@ async fn an_unlinked_night_report_pages_the_agent_on_duty_who_attaches_it_to_the
     assert!(greeting.contains("Таксі Ластівка"), "{greeting}");
     assert!(greeting.contains(&format!("#{number}")), "{greeting}");
     let taken = w.nth_to(chat.id, 5).await?;
-    assert!(taken.contains("Прийнято: night о 02:00"), "{taken}");
+    assert!(taken.contains("Прийнято: night о 02:05"), "{taken}");
     let links: Vec<desk_domain::TelegramLink> =
         w.cast.alice.get_json("/api/v1/telegram/links").await?;
     assert!(links.iter().any(|l| l.chat.id == chat.id));
@@ -203,6 +217,11 @@ async fn an_unlinked_night_report_pages_the_agent_on_duty_who_attaches_it_to_the
     expect_error(res, 409, "invalid_transition").await?;
     assert!(requests(&night_agent, "").await?.is_empty());
     assert_eq!(requests(&night_agent, "?status=all").await?.len(), 1);
+    // Decided, it is paged no more.
+    w.cast.server.clock.advance(chrono::Duration::minutes(10));
+    let_bridge_look().await;
+    let all = requests(&night_agent, "?status=all").await?;
+    assert_eq!(all[0].round, 2, "paged after it was decided");
 
     // Linked now: the next message is a report of the service, asked for its kind.
     w.api

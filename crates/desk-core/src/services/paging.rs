@@ -61,18 +61,20 @@ pub(crate) async fn page(
         .await
 }
 
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.into_iter().chain(b).min()
+}
+
 impl Core {
-    /// Pages every agent again for each open, unacknowledged incident last paged at least
-    /// `repage_ms` ago.
+    /// Pages every agent again for each open, unacknowledged incident, and each unverified
+    /// report nobody decided, last paged at least `repage_ms` ago.
     #[instrument(skip_all, err)]
     pub async fn repage_due(&self, repage_ms: i64) -> Result<RepageOutcome> {
         let now = self.clock.now_ms();
         // Look first on a read: most passes find nothing due and need no write.
-        let next = self
-            .storage
-            .oldest_unanswered_page()
-            .await?
-            .map(|t| t + repage_ms);
+        let incidents = self.storage.oldest_unanswered_page().await?;
+        let reports = self.storage.oldest_request_page().await?;
+        let next = earliest(incidents, reports).map(|t| t + repage_ms);
         if next.is_none_or(|due| due > now) {
             return Ok(RepageOutcome {
                 paged: 0,
@@ -94,10 +96,17 @@ impl Core {
                     page(tx, id, ticket, round + 1, now).await?;
                     paged += 1;
                 }
-                let next_due_ms = tx
-                    .oldest_unanswered_page_in_tx()
-                    .await?
-                    .map(|t| t + repage_ms);
+                // Unverified reports from chats not linked: every agent again, until someone
+                // attaches or dismisses it.
+                for (id, round) in tx.due_request_pages(now - repage_ms).await? {
+                    tx.repage_request(id, round + 1, now).await?;
+                    tx.record_changes(&[Entity::TelegramRequest(id)], Audience::STAFF)
+                        .await?;
+                    paged += 1;
+                }
+                let incidents = tx.oldest_unanswered_page_in_tx().await?;
+                let reports = tx.oldest_request_page_in_tx().await?;
+                let next_due_ms = earliest(incidents, reports).map(|t| t + repage_ms);
                 Ok(RepageOutcome { paged, next_due_ms })
             })
         })

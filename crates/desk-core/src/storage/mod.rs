@@ -227,6 +227,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Requests from chats not linked, newest first.
     async fn telegram_requests(&self, q: RequestQuery) -> Result<Vec<TelegramRequest>>;
     async fn telegram_request(&self, id: Uuid) -> Result<Option<TelegramRequest>>;
+    /// The oldest last page of a waiting unverified report (ms since the epoch).
+    async fn oldest_request_page(&self) -> Result<Option<i64>>;
 
     // --- delta sync and push
     async fn change_snapshot(

@@ -76,6 +76,12 @@ pub trait TelegramRequestRows {
         at_ms: i64,
     ) -> Result<()>;
     async fn decide_request(&mut self, d: &RequestDecision) -> Result<()>;
+    /// Waiting reports last paged at or before `before_ms`, with their round, oldest first.
+    async fn due_request_pages(&mut self, before_ms: i64) -> Result<Vec<(Uuid, i64)>>;
+    /// Records page `round` of report `id` at `at_ms`.
+    async fn repage_request(&mut self, id: Uuid, round: i64, at_ms: i64) -> Result<()>;
+    /// The oldest last page of a waiting report (ms since the epoch).
+    async fn oldest_request_page_in_tx(&mut self) -> Result<Option<i64>>;
     /// The organisation's oldest customer account: whom a chat an agent linked writes as.
     async fn first_customer(&mut self, organization_id: Uuid) -> Result<Option<Uuid>>;
 }

@@ -79,6 +79,8 @@ pub fn telegram_report(to: &[Uuid], at: DateTime<Utc>) -> crate::TelegramRequest
         status: crate::TelegramRequestStatus::Pending,
         all_agents: to.is_empty(),
         recipients: to.to_vec(),
+        round: 1,
+        paged_at: Some(at),
         decided_by: None,
         decided_at: None,
         attached_to: None,

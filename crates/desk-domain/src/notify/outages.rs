@@ -80,7 +80,8 @@ pub(super) fn decide_outages(who: &Audience<'_>, applied: &Applied, out: &mut Ve
             });
         }
         for r in &applied.outages.telegram_requests {
-            if !r.rings_for(me) || r.created_at <= who.since {
+            let paged = r.paged_at.unwrap_or(r.created_at);
+            if !r.rings_for(me) || paged <= who.since {
                 continue;
             }
             let place = if r.chat.title.is_empty() || r.chat.title == r.author {
@@ -89,15 +90,23 @@ pub(super) fn decide_outages(who: &Audience<'_>, applied: &Applied, out: &mut Ve
                 format!("{} ({})", r.author, r.chat.title)
             };
             out.push(Notification {
-                key: format!("telegram-request:{}", r.id),
+                key: format!("telegram-request:{}:{}", r.id, r.round),
                 kind: NotificationKind::UnverifiedReport,
                 ticket_id: Uuid::nil(),
                 ticket_number: 0,
-                title: text(
-                    lang,
-                    "Збій? Повідомлення з неперевіреного чату Telegram".into(),
-                    "Outage? A message from an unverified Telegram chat".into(),
-                ),
+                title: if r.round > 1 {
+                    text(
+                        lang,
+                        "Повторний виклик: повідомлення з неперевіреного чату Telegram".into(),
+                        "Paged again: a message from an unverified Telegram chat".into(),
+                    )
+                } else {
+                    text(
+                        lang,
+                        "Збій? Повідомлення з неперевіреного чату Telegram".into(),
+                        "Outage? A message from an unverified Telegram chat".into(),
+                    )
+                },
                 body: format!(
                     "{place}: {}\n{}",
                     excerpt(&r.text, 140),

@@ -102,6 +102,12 @@ fn unverified_reports_ring_like_pages_until_decided() {
         r.status = TelegramRequestStatus::Dismissed;
         r
     };
+    let paged_again = {
+        let mut r = telegram_report(&[other.id], now - Duration::hours(2));
+        r.round = 2;
+        r.paged_at = Some(now);
+        r
+    };
     let link_only = {
         let mut r = telegram_report(&[], now);
         r.report = false;
@@ -127,6 +133,12 @@ fn unverified_reports_ring_like_pages_until_decided() {
             vec![],
         ),
         ("already decided", &me, applied(decided), vec![]),
+        (
+            "paged again: every agent",
+            &me,
+            applied(paged_again),
+            vec![K::UnverifiedReport],
+        ),
         (
             "a link request, not a report",
             &me,

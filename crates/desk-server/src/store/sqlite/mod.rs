@@ -212,6 +212,11 @@ impl Storage for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err)]
+    async fn oldest_request_page(&self) -> Result<Option<i64>> {
+        telegram_request::oldest_page(&mut *self.conn().await?).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
     async fn telegram_request(&self, id: Uuid) -> Result<Option<TelegramRequest>> {
         let found = telegram_request::by_ids(&mut *self.conn().await?, &[id]).await?;
         Ok(found.into_iter().next())

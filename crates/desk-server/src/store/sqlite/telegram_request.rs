@@ -115,8 +115,9 @@ impl TelegramRequestRows for WriteCtx {
         sqlx::query(
             "INSERT INTO telegram_requests (id, bot, chat_id, chat_kind, chat_title, author, \
              english, body, kind, report, suggested_org, status, all_agents, recipients, \
-             created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14)",
+             last_paged_at, page_round, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, \
+             CASE WHEN ?10 THEN ?14 END, CASE WHEN ?10 THEN 1 ELSE 0 END, ?14, ?14)",
         )
         .bind(r.id)
         .bind(r.bot.as_str())
@@ -178,6 +179,35 @@ impl TelegramRequestRows for WriteCtx {
         Ok(())
     }
 
+    async fn due_request_pages(&mut self, before_ms: i64) -> Result<Vec<(Uuid, i64)>> {
+        sqlx::query_as(
+            "SELECT id, page_round FROM telegram_requests WHERE status = 'pending' AND report = 1 \
+             AND last_paged_at IS NOT NULL AND last_paged_at <= ? ORDER BY last_paged_at",
+        )
+        .bind(before_ms)
+        .fetch_all(&mut self.conn)
+        .await
+        .db()
+    }
+
+    async fn repage_request(&mut self, id: Uuid, round: i64, at_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE telegram_requests SET page_round = ?2, last_paged_at = ?3, updated_at = ?3 \
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(round)
+        .bind(at_ms)
+        .execute(&mut self.conn)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn oldest_request_page_in_tx(&mut self) -> Result<Option<i64>> {
+        oldest_page(&mut self.conn).await
+    }
+
     async fn first_customer(&mut self, organization_id: Uuid) -> Result<Option<Uuid>> {
         sqlx::query_scalar(
             "SELECT id FROM users WHERE organization_id = ? AND role = 'customer' \
@@ -206,6 +236,8 @@ struct RequestRow {
     status: String,
     all_agents: bool,
     recipients: String,
+    page_round: i64,
+    last_paged_at: Option<i64>,
     decided_by: Option<Uuid>,
     decider_name: Option<String>,
     decider_role: Option<String>,
@@ -220,7 +252,7 @@ struct RequestRow {
 
 const REQUEST_SELECT: &str = "SELECT r.id, r.bot, r.chat_id, r.chat_kind, r.chat_title, \
     r.author, r.body, r.kind, r.report, r.suggested_org, so.name AS suggested_name, r.status, \
-    r.all_agents, r.recipients, r.decided_by, u.name AS decider_name, u.role AS decider_role, \
+    r.all_agents, r.recipients, r.page_round, r.last_paged_at, r.decided_by, u.name AS decider_name, u.role AS decider_role, \
     r.decided_at, r.attached_to, ao.name AS attached_name, r.ticket_id, t.number AS ticket_number, \
     r.created_at, r.updated_at FROM telegram_requests r \
     LEFT JOIN organizations so ON so.id = r.suggested_org \
@@ -252,6 +284,8 @@ impl RequestRow {
             all_agents: self.all_agents,
             recipients: serde_json::from_str(&self.recipients)
                 .map_err(|e| Error::internal(format!("request recipients: {e}")))?,
+            round: u32::try_from(self.page_round).unwrap_or(u32::MAX),
+            paged_at: self.last_paged_at.map(ts),
             decided_by,
             decided_at: self.decided_at.map(ts),
             attached_to: self.attached_to,
@@ -293,4 +327,14 @@ pub async fn by_ids(conn: &mut SqliteConnection, ids: &[Uuid]) -> Result<Vec<Tel
     }
     let rows = q.fetch_all(conn).await.db()?;
     rows.into_iter().map(RequestRow::into_request).collect()
+}
+
+/// The oldest last page of a waiting report (the partial index answers it).
+pub async fn oldest_page(conn: &mut SqliteConnection) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT MIN(last_paged_at) FROM telegram_requests WHERE status = 'pending' AND report = 1",
+    )
+    .fetch_one(conn)
+    .await
+    .db()
 }
