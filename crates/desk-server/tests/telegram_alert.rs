@@ -10,7 +10,6 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use common::telegram::*;
 use common::*;
 use desk_domain::{
@@ -20,16 +19,8 @@ use desk_domain::{
 use desk_server::Clock;
 use desk_testkit::Session;
 use desk_testkit::bot_api::{Sent, TgChat, TgUser};
-use desk_testkit::reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
-
-/// 02:00 in Kyiv (UTC+2 in winter): nobody is in the office.
-fn night() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-01-15T00:00:00Z")
-        .map(|t| t.to_utc())
-        .unwrap_or_default()
-}
 
 fn pages(changes: &[Change]) -> Vec<Page> {
     changes
@@ -43,16 +34,6 @@ fn pages(changes: &[Change]) -> Vec<Page> {
 
 async fn pages_of(agent: &Session) -> anyhow::Result<Vec<Page>> {
     Ok(pages(&pull_all(agent, 0).await?.0))
-}
-
-async fn on_duty(s: &Session) -> anyhow::Result<()> {
-    let res = s
-        .request(Method::PUT, "/api/v1/duty")
-        .json(&json!({"on_duty": true}))
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "PUT /duty: {}", res.status());
-    Ok(())
 }
 
 /// Waits for the `n`-th message to `chat`, whole.

@@ -9,7 +9,6 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use common::telegram::*;
 use common::*;
 use desk_domain::{
@@ -18,25 +17,7 @@ use desk_domain::{
 use desk_server::Clock;
 use desk_testkit::Session;
 use desk_testkit::bot_api::{TgChat, TgUser};
-use desk_testkit::reqwest::Method;
 use serde_json::json;
-
-/// 02:00 in Kyiv (UTC+2 in winter).
-fn night() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-01-15T00:00:00Z")
-        .map(|t| t.to_utc())
-        .unwrap_or_default()
-}
-
-async fn on_duty(s: &Session) -> anyhow::Result<()> {
-    let res = s
-        .request(Method::PUT, "/api/v1/duty")
-        .json(&json!({"on_duty": true}))
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "PUT /duty: {}", res.status());
-    Ok(())
-}
 
 async fn requests(s: &Session, query: &str) -> anyhow::Result<Vec<TelegramRequest>> {
     s.get_json(&format!("/api/v1/telegram/requests{query}"))

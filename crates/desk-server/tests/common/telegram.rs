@@ -32,6 +32,24 @@ where
     }
 }
 
+/// 02:00 in Kyiv (UTC+2 in winter): nobody is in the office.
+pub fn night() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-01-15T00:00:00Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
+}
+
+/// `agent` goes on duty.
+pub async fn on_duty(agent: &Session) -> anyhow::Result<()> {
+    let res = agent
+        .request(desk_testkit::reqwest::Method::PUT, "/api/v1/duty")
+        .json(&serde_json::json!({"on_duty": true}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "PUT /duty: {}", res.status());
+    Ok(())
+}
+
 pub struct World {
     pub api: BotApi,
     pub support: String,
