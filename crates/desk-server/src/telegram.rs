@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use desk_telegram::bridge::{WebhookConfig, WebhookSecret};
 use desk_telegram::{Bot, BotToken, Error};
 
 use crate::config::{TelegramConfig, TelegramMode};
@@ -15,18 +16,45 @@ pub fn bridge_config(
     if config.bots().is_empty() {
         return Ok(None);
     }
-    if config.mode == TelegramMode::Webhook {
-        anyhow::bail!(
-            "telegram.mode = \"webhook\" is not available yet: use mode = \"poll\" (the default), \
-             which needs no public address"
-        );
-    }
+    let webhook = match config.mode {
+        TelegramMode::Poll => None,
+        TelegramMode::Webhook => Some(webhook_config(config)?),
+    };
     Ok(Some(desk_telegram::bridge::BridgeConfig {
         api_url: config.api_url.clone(),
         support: config.support_bot_token.clone(),
         alert: config.alert_bot_token.clone(),
         poll_timeout_secs: 25,
+        webhook,
     }))
+}
+
+/// Webhook mode's settings, refused with what to set when missing. (`Config::load` has
+/// checked them already, also that the address is `https://`; this is what the bridge cannot
+/// run without, whoever built the config.)
+fn webhook_config(config: &TelegramConfig) -> anyhow::Result<WebhookConfig> {
+    let Some(public_url) = config
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        anyhow::bail!(
+            "telegram.mode = \"webhook\" needs telegram.webhook_url, the public https:// \
+             address Telegram will post updates to (or use mode = \"poll\", which needs no \
+             public address)"
+        );
+    };
+    let Some(secret) = config.secret_token.as_deref().and_then(WebhookSecret::new) else {
+        anyhow::bail!(
+            "telegram.mode = \"webhook\" needs telegram.secret_token: 1–256 characters of \
+             A–Z, a–z, 0–9, _ and - (e.g. the output of `openssl rand -hex 32`)"
+        );
+    };
+    Ok(WebhookConfig {
+        public_url: public_url.to_owned(),
+        secret,
+    })
 }
 
 /// One bot's result: the line to print and whether it passed.

@@ -10,6 +10,7 @@ mod sync;
 mod telegram;
 mod telegram_alert;
 mod telegram_support;
+mod telegram_updates;
 mod tickets;
 mod topics;
 
