@@ -438,3 +438,60 @@ async fn poll_mode_after_a_webhook_takes_what_the_webhook_left() -> anyhow::Resu
     assert_eq!(w.messages_n(&t, 5).await?.len(), 5);
     Ok(())
 }
+
+#[tokio::test]
+async fn telegram_check_in_webhook_mode_says_where_telegram_posts() -> anyhow::Result<()> {
+    let api = BotApi::start().await?;
+    let support = api.add_bot("desk_support_bot");
+    let alert = api.add_bot("desk_alert_bot");
+    // Nothing listens on port 9: deliveries fail, and Telegram says why.
+    let base = "https://127.0.0.1:9";
+    let res = desk_testkit::reqwest::Client::new()
+        .post(format!("{}/bot{support}/setWebhook", api.url))
+        .json(&json!({"url": format!("{base}/telegram/webhook/support"), "secret_token": SECRET}))
+        .send()
+        .await?;
+    assert_eq!(res.status().as_u16(), 200);
+    let chat = TgChat::private(&TgUser::new(5001, "Олена"));
+    api.push_text(&support, &chat, &TgUser::new(5001, "Олена"), "Добрий день");
+    eventually_some("a failed delivery", || async {
+        Ok(api.deliveries().into_iter().find(|d| d.status.is_none()))
+    })
+    .await?;
+
+    let tmp = tempfile::tempdir()?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"));
+    cmd.arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .args(["telegram", "check"])
+        .env_remove("DESK_CONFIG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("DESK_TELEGRAM") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("DESK_TELEGRAM__SUPPORT_BOT_TOKEN", &support)
+        .env("DESK_TELEGRAM__ALERT_BOT_TOKEN", &alert)
+        .env("DESK_TELEGRAM__API_URL", &api.url)
+        .env("DESK_TELEGRAM__MODE", "webhook")
+        .env("DESK_TELEGRAM__WEBHOOK_URL", base)
+        .env("DESK_TELEGRAM__SECRET_TOKEN", SECRET);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "support bot: @desk_support_bot (id {})\n  webhook: {base}/telegram/webhook/support\n  pending updates: 1\n  last delivery error: Connection refused",
+            support.split(':').next().unwrap_or_default()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "webhook: not set yet (`desk-server serve` sets it to {base}/telegram/webhook/alert)"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(SECRET), "{stdout}");
+    Ok(())
+}
