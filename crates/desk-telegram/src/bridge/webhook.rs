@@ -103,11 +103,14 @@ impl WebhookConfig {
     }
 }
 
-/// The bots that take updates, once each is running; one handler at a time per bot.
+/// A running bot, and its turn: one update handled at a time.
+type Taking = (BotCtx, Arc<tokio::sync::Mutex<()>>);
+
+/// The bots that take updates, once each is running.
 #[derive(Clone)]
 pub(crate) struct Receiver {
     secret: WebhookSecret,
-    bots: Arc<RwLock<HashMap<BotKind, (BotCtx, Arc<tokio::sync::Mutex<()>>)>>>,
+    bots: Arc<RwLock<HashMap<BotKind, Taking>>>,
     stopping: CancellationToken,
 }
 
@@ -127,7 +130,7 @@ impl Receiver {
         }
     }
 
-    fn get(&self, kind: BotKind) -> Option<(BotCtx, Arc<tokio::sync::Mutex<()>>)> {
+    fn get(&self, kind: BotKind) -> Option<Taking> {
         self.bots.read().ok()?.get(&kind).cloned()
     }
 }
