@@ -140,19 +140,36 @@ pub async fn start_with_core(
     let app = router(state.clone());
     let stopping = state.stopping.clone();
     let core = state.core.clone();
+    let bridge = match crate::telegram::bridge_config(&state.config.telegram)? {
+        Some(cfg) => {
+            // Bound here, so a webhook port in use stops the start with a clear error.
+            let listener = match &cfg.webhook {
+                Some(_) => {
+                    let at = state.config.telegram.webhook_listen;
+                    let l = TcpListener::bind(at).await.map_err(|e| {
+                        anyhow::anyhow!(
+                            "cannot listen for Telegram's webhook on {at} (telegram.webhook_listen): {e}"
+                        )
+                    })?;
+                    Some(l)
+                }
+                None => None,
+            };
+            Some(tokio::spawn(desk_telegram::bridge::run(
+                core.clone(),
+                cfg,
+                listener,
+                state.bots.clone(),
+                stopping.clone(),
+            )))
+        }
+        None => None,
+    };
     let repager = tokio::spawn(crate::paging::run(
         core.clone(),
         state.config.outage_repage_secs,
         stopping.clone(),
     ));
-    let bridge = crate::telegram::bridge_config(&state.config.telegram)?.map(|cfg| {
-        tokio::spawn(desk_telegram::bridge::run(
-            core.clone(),
-            cfg,
-            state.bots.clone(),
-            stopping.clone(),
-        ))
-    });
     let task = tokio::spawn(async move {
         let stopped = stopping.clone();
         let serve = axum::serve(listener, app.into_make_service())

@@ -60,8 +60,12 @@ pub struct TelegramConfig {
     pub api_url: String,
     /// How updates reach Desk: `poll` (long polling; works behind NAT) or `webhook`.
     pub mode: TelegramMode,
-    /// In webhook mode, the public HTTPS address Telegram posts updates to.
+    /// In webhook mode, the public HTTPS base address Telegram posts updates to (each bot at
+    /// `<webhook_url>/telegram/webhook/<bot>`), usually the reverse proxy's.
     pub webhook_url: Option<String>,
+    /// In webhook mode, where the bridge listens for those posts (the reverse proxy forwards
+    /// `/telegram/webhook/` here).
+    pub webhook_listen: SocketAddr,
     /// In webhook mode, the secret Telegram sends with every update so Desk can tell its calls
     /// from anyone else's.
     pub secret_token: Option<String>,
@@ -82,6 +86,7 @@ impl Default for TelegramConfig {
             api_url: desk_telegram::DEFAULT_API_URL.to_owned(),
             mode: TelegramMode::Poll,
             webhook_url: None,
+            webhook_listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
             secret_token: None,
         }
     }
@@ -95,6 +100,7 @@ impl std::fmt::Debug for TelegramConfig {
             .field("api_url", &self.api_url)
             .field("mode", &self.mode)
             .field("webhook_url", &self.webhook_url)
+            .field("webhook_listen", &self.webhook_listen)
             .field(
                 "secret_token",
                 &self.secret_token.as_ref().map(|_| "<redacted>"),

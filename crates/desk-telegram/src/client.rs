@@ -356,6 +356,12 @@ impl Bot {
         Ok(())
     }
 
+    /// `getWebhookInfo`: the webhook set (if any), updates waiting, the last delivery error.
+    pub async fn get_webhook_info(&self) -> Result<WebhookInfo> {
+        self.call("getWebhookInfo", &serde_json::json!({}), self.timeout)
+            .await
+    }
+
     /// `deleteWebhook`: back to `getUpdates`.
     pub async fn delete_webhook(&self, drop_pending_updates: bool) -> Result<()> {
         let _: bool = self

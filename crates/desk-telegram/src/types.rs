@@ -378,6 +378,26 @@ pub struct SetWebhook {
     pub allowed_updates: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub drop_pending_updates: bool,
+    /// Connections Telegram may open at once (1–100; Telegram's default is 40).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+}
+
+/// `getWebhookInfo`'s answer: where Telegram posts, and how that goes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookInfo {
+    /// Empty when no webhook is set.
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub pending_update_count: u64,
+    /// Unix time of the last failed delivery.
+    #[serde(default)]
+    pub last_error_date: Option<i64>,
+    #[serde(default)]
+    pub last_error_message: Option<String>,
+    #[serde(default)]
+    pub max_connections: Option<u32>,
 }
 
 impl std::fmt::Debug for SetWebhook {
@@ -390,6 +410,7 @@ impl std::fmt::Debug for SetWebhook {
             )
             .field("allowed_updates", &self.allowed_updates)
             .field("drop_pending_updates", &self.drop_pending_updates)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -432,6 +453,7 @@ mod tests {
             secret_token: Some("s3cret".into()),
             allowed_updates: vec![],
             drop_pending_updates: false,
+            max_connections: Some(1),
         };
         assert!(!format!("{w:?}").contains("s3cret"));
     }

@@ -460,12 +460,17 @@ async fn a_webhook_replaces_long_polling_until_deleted() {
         secret_token: Some("s3cret-Value_1".into()),
         allowed_updates: vec!["message".into(), "callback_query".into()],
         drop_pending_updates: false,
+        max_connections: Some(1),
     })
     .await
     .unwrap();
     let hook = api.webhook(&token).unwrap();
     assert_eq!(hook.secret_token.as_deref(), Some("s3cret-Value_1"));
     assert_eq!(hook.allowed_updates, ["message", "callback_query"]);
+    assert_eq!(hook.max_connections, Some(1));
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.url, "https://desk.example.com/telegram/support");
+    assert_eq!(info.max_connections, Some(1));
     let e = bot.get_updates(&poll(None, 0)).await.unwrap_err();
     assert!(matches!(e, Error::Rejected { code: 409, .. }), "{e:?}");
 
@@ -475,6 +480,7 @@ async fn a_webhook_replaces_long_polling_until_deleted() {
             secret_token: Some("not allowed!".into()),
             allowed_updates: vec![],
             drop_pending_updates: false,
+            max_connections: None,
         })
         .await
         .unwrap_err();
@@ -482,6 +488,7 @@ async fn a_webhook_replaces_long_polling_until_deleted() {
 
     bot.delete_webhook(false).await.unwrap();
     assert!(api.webhook(&token).is_none());
+    assert_eq!(bot.get_webhook_info().await.unwrap().url, "");
     assert!(bot.get_updates(&poll(None, 0)).await.unwrap().is_empty());
 }
 

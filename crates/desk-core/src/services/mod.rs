@@ -11,6 +11,7 @@ mod telegram;
 mod telegram_alert;
 mod telegram_request;
 mod telegram_support;
+mod telegram_updates;
 mod tickets;
 mod topics;
 

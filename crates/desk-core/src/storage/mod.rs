@@ -214,6 +214,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn telegram_link_for_chat(&self, bot: Bot, chat_id: i64) -> Result<Option<TelegramLink>>;
     /// The next update id `bot`'s `getUpdates` asks for (0 before the first).
     async fn telegram_offset(&self, bot: Bot) -> Result<i64>;
+    /// Whether `bot`'s update `update_id` was handled (claimed with its effect).
+    async fn telegram_update_handled(&self, bot: Bot, update_id: i64) -> Result<bool>;
+    /// Every update of `bot` below this id was handled, or Telegram no longer holds it.
+    async fn telegram_handled_below(&self, bot: Bot) -> Result<i64>;
     /// For each of `bot`'s chats, its oldest unsent message if that may go at `now_ms` (so each chat's
     /// messages go in order), oldest first, at most `limit`.
     async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>>;

@@ -3,9 +3,10 @@
 //!
 //! - **identify**: `getMe` until it answers, so the customer page can hand out `t.me` links;
 //! - **poll**: `getUpdates` long polling from the offset desk-core keeps; each update is
-//!   handled by a service that moves the offset in the same transaction as its effect, so a
-//!   crash loses no update and applies none twice (the offset sent to Telegram only confirms
-//!   what is already committed);
+//!   handled by a service that claims it in the same transaction as its effect, so a crash
+//!   loses no update and applies none twice (the offset sent to Telegram only confirms what is
+//!   already committed). In **webhook** mode (`webhook.rs`) Telegram posts each update to the
+//!   bridge's own listener instead, and the same per-update handling answers it;
 //! - **send**: drains desk-core's send queue in order per chat, paced to the Bot API's limits,
 //!   marking a message sent only on Telegram's answer.
 //!
@@ -26,6 +27,7 @@ mod send;
 mod support;
 pub mod text;
 mod unlinked;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -33,8 +35,11 @@ use std::time::Duration;
 
 use desk_core::Core;
 use desk_domain::{Bot as BotKind, BotIdentity};
+use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+pub use webhook::{WebhookConfig, WebhookSecret};
 
 use crate::{Bot, BotToken};
 
@@ -46,6 +51,8 @@ pub struct BridgeConfig {
     pub alert: Option<BotToken>,
     /// `getUpdates` long-poll timeout, seconds.
     pub poll_timeout_secs: u32,
+    /// `Some`: updates come by webhook (to the listener `run` is given), not `getUpdates`.
+    pub webhook: Option<WebhookConfig>,
 }
 
 impl BridgeConfig {
@@ -112,12 +119,23 @@ pub(crate) async fn pause(stopping: &CancellationToken, d: Duration) -> bool {
 }
 
 /// Runs every configured bot until `stopping` is cancelled; answers when all its tasks ended.
+/// In webhook mode `listener` is where Telegram's posts arrive (bound by the caller, so a port
+/// in use is a start-up error).
 pub async fn run(
     core: Core,
     config: BridgeConfig,
+    listener: Option<TcpListener>,
     identities: Identities,
     stopping: CancellationToken,
 ) -> anyhow::Result<()> {
+    let receiver = match (&config.webhook, listener) {
+        (Some(w), Some(l)) => {
+            let r = webhook::Receiver::new(w.secret.clone(), stopping.clone());
+            Some((r.clone(), tokio::spawn(webhook::serve(l, r))))
+        }
+        (Some(_), None) => anyhow::bail!("telegram webhook mode needs a listener"),
+        (None, _) => None,
+    };
     let mut pokes = HashMap::new();
     let mut tasks = Vec::new();
     for (kind, token) in config.bots() {
@@ -133,6 +151,8 @@ pub async fn run(
         };
         let ids = identities.clone();
         let timeout = config.poll_timeout_secs;
+        let webhook = config.webhook.clone();
+        let receiver = receiver.as_ref().map(|r| r.0.clone());
         tasks.push(tokio::spawn(async move {
             if poll::identify(&ctx, &ids).await {
                 let mut helpers = vec![tokio::spawn(send::run(ctx.clone()))];
@@ -140,7 +160,21 @@ pub async fn run(
                     helpers.push(tokio::spawn(alert::news(ctx.clone())));
                     helpers.push(tokio::spawn(alert::file_waiting(ctx.clone())));
                 }
-                poll::run(ctx, timeout).await;
+                match (webhook, receiver) {
+                    (Some(w), Some(r)) => {
+                        // Taking updates before `setWebhook` answers: after a restart Telegram
+                        // posts to the webhook already set.
+                        r.add(ctx.clone());
+                        if webhook::register(&ctx, &w).await {
+                            ctx.stopping.cancelled().await;
+                        }
+                    }
+                    _ => {
+                        if webhook::leave(&ctx).await {
+                            poll::run(ctx, timeout).await;
+                        }
+                    }
+                }
                 for h in helpers {
                     let _ = h.await;
                 }
@@ -152,6 +186,9 @@ pub async fn run(
     }
     for t in tasks {
         let _ = t.await;
+    }
+    if let Some((_, server)) = receiver {
+        let _ = server.await;
     }
     Ok(())
 }

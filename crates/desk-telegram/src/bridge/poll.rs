@@ -49,6 +49,18 @@ pub(crate) async fn identify(ctx: &BotCtx, ids: &Identities) -> bool {
     }
 }
 
+/// The updates the bridge asks Telegram for, by `getUpdates` or by webhook.
+pub(crate) fn allowed_updates() -> Vec<String> {
+    [
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 pub(crate) async fn run(ctx: BotCtx, timeout: u32) {
     let mut attempt = 0;
     loop {
@@ -70,12 +82,7 @@ pub(crate) async fn run(ctx: BotCtx, timeout: u32) {
             offset: (offset > 0).then_some(offset),
             limit: Some(100),
             timeout,
-            allowed_updates: vec![
-                "message".into(),
-                "edited_message".into(),
-                "callback_query".into(),
-                "my_chat_member".into(),
-            ],
+            allowed_updates: allowed_updates(),
         };
         let updates = tokio::select! {
             _ = ctx.stopping.cancelled() => return,
@@ -145,7 +152,7 @@ pub(crate) fn html(chat_id: i64, body: String) -> serde_json::Value {
 }
 
 /// Handles one update through one service call that also marks it handled.
-async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
+pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
     if ctx.kind == BotKind::Alert && alert::handle(ctx, u).await? {
         return Ok(());
     }

@@ -227,7 +227,11 @@ async fn message(
     let chat_id = m.chat.id;
     let files = if files_of(m).is_empty() {
         Files::default()
-    } else if update_id < ctx.core.telegram_offset(ctx.kind).await? {
+    } else if ctx
+        .core
+        .telegram_update_handled(ctx.kind, update_id)
+        .await?
+    {
         // Handled before (a repeat after a crash): nothing to download again.
         return Ok(());
     } else {

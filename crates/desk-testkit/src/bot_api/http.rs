@@ -301,6 +301,7 @@ async fn dispatch(shared: &Shared, token: &str, method: &str, p: &Params) -> Res
         "editmessagetext" => edit(shared, token, "editMessageText", p),
         "editmessagereplymarkup" => edit(shared, token, "editMessageReplyMarkup", p),
         "setwebhook" => set_webhook(shared, token, p),
+        "getwebhookinfo" => get_webhook_info(shared, token),
         "deletewebhook" => {
             let mut s = shared.lock();
             if let Some(b) = s.bots.get_mut(token) {

@@ -350,8 +350,15 @@ pub(super) fn set_webhook(shared: &Shared, token: &str, p: &Params) -> Response 
         bot.webhook = None;
         return ok(json!(true));
     }
-    if !url.starts_with("https://") {
+    // Plain HTTP only on loopback, as a local Bot API server (`--local`) allows: the tests'
+    // server has no certificate.
+    let loopback = url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+    if !url.starts_with("https://") && !loopback {
         return bad("bad webhook: An HTTPS URL must be provided for webhook");
+    }
+    let max_connections = p.i64("max_connections");
+    if max_connections.is_some_and(|m| !(1..=100).contains(&m)) {
+        return bad("bad webhook: max_connections must be between 1 and 100");
     }
     if p.bool("drop_pending_updates") {
         bot.updates.clear();
@@ -360,6 +367,34 @@ pub(super) fn set_webhook(shared: &Shared, token: &str, p: &Params) -> Response 
         url,
         secret_token: secret,
         allowed_updates: allowed,
+        max_connections,
     });
+    // A new address is tried at once.
+    bot.retry.clear();
+    drop(s);
+    shared.changed.notify_waiters();
     ok(json!(true))
+}
+
+pub(super) fn get_webhook_info(shared: &Shared, token: &str) -> Response {
+    let s = shared.lock();
+    let Some(bot) = s.bots.get(token) else {
+        return fail(401, "Unauthorized");
+    };
+    let mut info = json!({
+        "url": bot.webhook.as_ref().map_or("", |w| w.url.as_str()),
+        "has_custom_certificate": false,
+        "pending_update_count": bot.updates.len(),
+    });
+    if let Some(w) = &bot.webhook {
+        info["max_connections"] = json!(w.max_connections.unwrap_or(40));
+        if !w.allowed_updates.is_empty() {
+            info["allowed_updates"] = json!(w.allowed_updates);
+        }
+    }
+    if let Some((date, message)) = &bot.last_webhook_error {
+        info["last_error_date"] = json!(date);
+        info["last_error_message"] = json!(message);
+    }
+    ok(info)
 }

@@ -8,7 +8,8 @@
 //! A test pushes updates (text, replies, photos and documents with files it serves, callback
 //! queries, group messages, edits), reads back everything the bots sent in order, and injects
 //! faults per method and chat: 429 with `retry_after`, 403, 5xx, slow answers, and a connection
-//! dropped in the middle of an answer.
+//! dropped in the middle of an answer. With a webhook set, updates are posted to it instead
+//! (`webhook.rs`) and `getUpdates` answers 409, as the real one does.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,6 +23,7 @@ mod http;
 mod methods;
 mod multipart;
 mod types;
+mod webhook;
 
 pub use types::*;
 
@@ -48,6 +50,10 @@ struct BotRec {
     next_update_id: i64,
     confirmed_offset: i64,
     webhook: Option<Webhook>,
+    /// Updates whose webhook delivery failed: when each may be tried again, and the wait after.
+    retry: HashMap<i64, (tokio::time::Instant, Duration)>,
+    /// The last failed delivery (unix time, what went wrong), for `getWebhookInfo`.
+    last_webhook_error: Option<(i64, String)>,
     /// Every message in its chats, by (chat, message id), for `reply_to_message` and edits.
     messages: HashMap<(i64, i64), Value>,
     next_message_id: HashMap<i64, i64>,
@@ -87,6 +93,7 @@ struct Inner {
     edits: Vec<Edit>,
     answers: Vec<CallbackAnswer>,
     calls: Vec<Call>,
+    deliveries: Vec<Delivery>,
     files: HashMap<String, StoredFile>,
     next_file: u64,
 }
@@ -131,11 +138,14 @@ pub struct BotApi {
     pub url: String,
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    /// Posts updates to the bots' webhooks.
+    deliverer: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for BotApi {
     fn drop(&mut self) {
         self.task.abort();
+        self.deliverer.abort();
     }
 }
 
@@ -156,7 +166,13 @@ impl BotApi {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { url, shared, task })
+        let deliverer = tokio::spawn(webhook::deliver(shared.clone()));
+        Ok(Self {
+            url,
+            shared,
+            task,
+            deliverer,
+        })
     }
 
     /// Registers a bot and answers its token.
@@ -175,6 +191,8 @@ impl BotApi {
                 next_update_id: 100_000_001,
                 confirmed_offset: 0,
                 webhook: None,
+                retry: HashMap::new(),
+                last_webhook_error: None,
                 messages: HashMap::new(),
                 next_message_id: HashMap::new(),
                 chats: HashMap::new(),
@@ -518,6 +536,11 @@ impl BotApi {
             .bots
             .get(token)
             .and_then(|b| b.webhook.clone())
+    }
+
+    /// Every webhook delivery so far, in order.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().deliveries.clone()
     }
 
     /// The offset the bot last confirmed with `getUpdates` (0 before any).

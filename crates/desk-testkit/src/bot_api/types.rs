@@ -138,6 +138,19 @@ pub struct Webhook {
     pub url: String,
     pub secret_token: Option<String>,
     pub allowed_updates: Vec<String>,
+    pub max_connections: Option<i64>,
+}
+
+/// One POST of an update to a bot's webhook, and what came of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The bot's username.
+    pub bot: String,
+    pub update_id: i64,
+    /// The HTTP status answered; `None` when the connection failed.
+    pub status: Option<u16>,
+    /// The update as posted.
+    pub update: Value,
 }
 
 /// Every request that reached a bot's endpoint, faults included.

@@ -202,6 +202,16 @@ impl Storage for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err)]
+    async fn telegram_update_handled(&self, bot: Bot, update_id: i64) -> Result<bool> {
+        telegram::handled(&mut *self.conn().await?, bot, update_id).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn telegram_handled_below(&self, bot: Bot) -> Result<i64> {
+        telegram::handled_below(&mut *self.conn().await?, bot).await
+    }
+
+    #[tracing::instrument(skip_all, err)]
     async fn due_outgoing(&self, bot: Bot, now_ms: i64, limit: i64) -> Result<Vec<Outgoing>> {
         telegram::due(&mut *self.conn().await?, bot, now_ms, limit).await
     }

@@ -98,6 +98,105 @@ pub async fn link_for_chat(
     .await
 }
 
+/// How long a claimed update's id is kept: Telegram holds an update at most 24 hours, so after
+/// 25 nothing below it can come again.
+const CLAIM_KEPT_MS: i64 = 25 * 3600 * 1000;
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Claims `update_id` for `bot`: `false` if it was handled before. Recorded by id (see
+/// `0011_telegram_claimed_updates.sql`: a webhook may bring an update below one already
+/// handled), and `next_update_id`, what `getUpdates` confirms, moves past it.
+pub async fn claim(
+    conn: &mut SqliteConnection,
+    bot: Bot,
+    update_id: i64,
+    now_ms: i64,
+) -> Result<bool> {
+    if update_id < handled_below(conn, bot).await? {
+        return Ok(false);
+    }
+    let new = sqlx::query(
+        "INSERT INTO telegram_claimed_updates (bot, update_id, claimed_at) VALUES (?, ?, ?) \
+         ON CONFLICT (bot, update_id) DO NOTHING",
+    )
+    .bind(bot.as_str())
+    .bind(update_id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await
+    .db()?
+    .rows_affected();
+    if new == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO telegram_offsets (bot, next_update_id) VALUES (?1, ?2 + 1) \
+         ON CONFLICT (bot) DO UPDATE SET next_update_id = excluded.next_update_id \
+         WHERE telegram_offsets.next_update_id <= ?2",
+    )
+    .bind(bot.as_str())
+    .bind(update_id)
+    .execute(&mut *conn)
+    .await
+    .db()?;
+    // Ids Telegram can no longer send: forgotten, and the mark moved past them (an id below a
+    // forgotten one is older still).
+    let forgotten: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM telegram_claimed_updates WHERE bot = ? AND claimed_at < ? \
+         RETURNING update_id",
+    )
+    .bind(bot.as_str())
+    .bind(now_ms - CLAIM_KEPT_MS)
+    .fetch_all(&mut *conn)
+    .await
+    .db()?
+    .into_iter()
+    .max();
+    if let Some(last) = forgotten {
+        sqlx::query(
+            "UPDATE telegram_offsets SET handled_below = max(handled_below, ?) WHERE bot = ?",
+        )
+        .bind(last + 1)
+        .bind(bot.as_str())
+        .execute(&mut *conn)
+        .await
+        .db()?;
+    }
+    Ok(true)
+}
+
+/// Every update of `bot` below this was handled (or Telegram no longer has it).
+pub async fn handled_below(conn: &mut SqliteConnection, bot: Bot) -> Result<i64> {
+    let below: Option<i64> =
+        sqlx::query_scalar("SELECT handled_below FROM telegram_offsets WHERE bot = ?")
+            .bind(bot.as_str())
+            .fetch_optional(conn)
+            .await
+            .db()?;
+    Ok(below.unwrap_or(0))
+}
+
+/// Whether `bot`'s update `update_id` was handled.
+pub async fn handled(conn: &mut SqliteConnection, bot: Bot, update_id: i64) -> Result<bool> {
+    if update_id < handled_below(&mut *conn, bot).await? {
+        return Ok(true);
+    }
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM telegram_claimed_updates WHERE bot = ? AND update_id = ?",
+    )
+    .bind(bot.as_str())
+    .bind(update_id)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    Ok(found.is_some())
+}
+
 pub async fn offset(conn: &mut SqliteConnection, bot: Bot) -> Result<i64> {
     let next: Option<i64> =
         sqlx::query_scalar("SELECT next_update_id FROM telegram_offsets WHERE bot = ?")
@@ -289,18 +388,7 @@ impl TelegramRows for WriteCtx {
     }
 
     async fn claim_update(&mut self, bot: Bot, update_id: i64) -> Result<bool> {
-        let moved = sqlx::query(
-            "INSERT INTO telegram_offsets (bot, next_update_id) VALUES (?1, ?2 + 1) \
-             ON CONFLICT (bot) DO UPDATE SET next_update_id = excluded.next_update_id \
-             WHERE telegram_offsets.next_update_id <= ?2",
-        )
-        .bind(bot.as_str())
-        .bind(update_id)
-        .execute(&mut self.conn)
-        .await
-        .db()?
-        .rows_affected();
-        Ok(moved == 1)
+        claim(&mut self.conn, bot, update_id, wall_ms()).await
     }
 
     async fn queue_outgoing(&mut self, m: &OutgoingInsert) -> Result<i64> {
