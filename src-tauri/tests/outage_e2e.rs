@@ -188,8 +188,6 @@ async fn outage_reported_paged_acknowledged_resolved() {
         link_tx,
         base,
         work.path().to_owned(),
-        customer_log,
-        agent_log,
         (bot_api.clone(), alert_bot),
     ));
     let run = loop {
@@ -233,10 +231,11 @@ async fn scenario(
     link: tokio::sync::mpsc::Sender<Link>,
     base: String,
     work: PathBuf,
-    customer_log: PathBuf,
-    agent_log: PathBuf,
     (bot_api, alert_bot): (Arc<BotApi>, String),
 ) {
+    // Each app's notifications, as the monitors started beside the apps write them.
+    let customer_log = work.join("notify-customer.log");
+    let agent_log = work.join("notify-agent.log");
     // 1. The agent signs in and goes on duty.
     sign_in(&agent, &base, "agent@vendor.example.com").await;
     wait(&agent, "[data-testid=duty-toggle][data-on-duty=false]").await;
