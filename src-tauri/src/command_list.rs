@@ -56,6 +56,9 @@ macro_rules! with_commands {
             telegram_links,
             unlink_telegram,
             open_telegram_link,
+            telegram_requests,
+            approve_telegram_request,
+            dismiss_telegram_request,
         }
     };
 }

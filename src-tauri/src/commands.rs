@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine;
-use desk_client::LinkedChats;
 use desk_client::{
     Account, AnnounceInput, Desk, Draft, DraftInput, Error, IncidentView, KnownOutage, LocalFile,
     OrgRef, OutboxItem, Preferences, SearchHit, StorageInfo, SyncState, TicketItem, TicketQuery,
     TicketView,
 };
+use desk_client::{LinkedChats, TelegramRequests};
 use desk_domain::{
-    Attachment, DutyAgent, Incident, LinkCode, OutageKind, TicketStatus, Topic, UpdateIncident,
+    Attachment, DutyAgent, Incident, LinkCode, OutageKind, TelegramRequest, TicketStatus, Topic,
+    UpdateIncident,
 };
 use tauri::{AppHandle, State};
 use uuid::Uuid;
@@ -362,6 +363,30 @@ pub async fn telegram_links(shell: S<'_>, organization_id: Option<Uuid>) -> R<Li
 #[tauri::command]
 pub async fn unlink_telegram(shell: S<'_>, id: Uuid) -> R<()> {
     shell.desk().await?.unlink_telegram(id).await
+}
+
+/// Requests of chats not linked: an agent's from the cache, a customer's from the server.
+#[tauri::command]
+pub async fn telegram_requests(shell: S<'_>) -> R<TelegramRequests> {
+    shell.desk().await?.telegram_requests().await
+}
+
+#[tauri::command]
+pub async fn approve_telegram_request(
+    shell: S<'_>,
+    id: Uuid,
+    organization_id: Option<Uuid>,
+) -> R<TelegramRequest> {
+    shell
+        .desk()
+        .await?
+        .approve_telegram_request(id, organization_id)
+        .await
+}
+
+#[tauri::command]
+pub async fn dismiss_telegram_request(shell: S<'_>, id: Uuid) -> R<TelegramRequest> {
+    shell.desk().await?.dismiss_telegram_request(id).await
 }
 
 /// Opens a bot's `t.me` link in the system's browser (only such a link: see `is_bot_link`).

@@ -1,8 +1,8 @@
 //! Native notifications (freedesktop, over D-Bus) for what the core's policy decided. An
 //! outage page rings with critical urgency (the `urgency` hint 2 on Linux: no timeout, meant to
 //! get through do-not-disturb). Clicking one (its default action) brings the window up on what
-//! it is about: the incident for pages and for incident news with no report of mine, else the
-//! ticket.
+//! it is about: the incident for pages and for incident news with no report of mine, the
+//! Telegram requests for an unverified report, else the ticket.
 
 use desk_client::{Notification, NotificationKind};
 use notify_rust::{Hint, Timeout, Urgency};
@@ -10,9 +10,15 @@ use tauri::{AppHandle, Emitter, Manager};
 
 pub const OPEN_TICKET: &str = "desk://open-ticket";
 pub const OPEN_INCIDENT: &str = "desk://open-incident";
+pub const OPEN_TELEGRAM_REQUEST: &str = "desk://open-telegram-request";
 
 /// Where a click leads: the event to emit and its payload (an id).
 fn target(n: &Notification) -> (&'static str, String) {
+    if n.kind == NotificationKind::UnverifiedReport {
+        // Its key is `telegram-request:<id>`; it has no ticket or incident yet.
+        let id = n.key.strip_prefix("telegram-request:").unwrap_or_default();
+        return (OPEN_TELEGRAM_REQUEST, id.to_owned());
+    }
     match n.incident_id {
         // A page is answered on the incidents screen (acknowledge is one click there).
         Some(i) if n.kind == NotificationKind::OutagePage || n.ticket_id.is_nil() => {
@@ -112,6 +118,9 @@ mod tests {
         assert_eq!(target(&mine), (OPEN_TICKET, t.to_string()));
         let reply = note(NotificationKind::SupportReplied, t, None);
         assert_eq!(target(&reply), (OPEN_TICKET, t.to_string()));
+        let mut unverified = note(NotificationKind::UnverifiedReport, Uuid::nil(), None);
+        unverified.key = format!("telegram-request:{i}");
+        assert_eq!(target(&unverified), (OPEN_TELEGRAM_REQUEST, i.to_string()));
     }
 
     #[test]

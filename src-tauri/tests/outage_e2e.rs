@@ -21,6 +21,11 @@
 //!    first (that banner goes).
 //! 5. The agent resolves it with a text; the customer's app raises the resolution notification
 //!    (read off the customer's bus) and the banner goes away.
+//! 6. A Telegram chat nobody linked writes to the alert bot (through the Bot API stand-in):
+//!    the agent's app rings critically («Збій? Повідомлення з неперевіреного чату Telegram»),
+//!    the incidents screen lists it under «Неперевірені повідомлення з Telegram» as a possible
+//!    outage with the service it names chosen, and «Прив’язати до служби» attaches it: shown
+//!    decided, with the report ticket it became.
 //!
 //! Screenshots: docs/screenshots/report-outage.png, incident-banner.png, agent-incidents.png.
 //! Runs only with DESK_E2E=1 (scripts/test.sh), under Xvfb and dbus-run-session.
@@ -34,7 +39,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use desk_testkit::Cast;
+use std::sync::Arc;
+
+use desk_telegram::BotToken;
+use desk_testkit::bot_api::{BotApi, TgChat, TgUser};
+use desk_testkit::{Cast, TestServer};
 use fantoccini::Client;
 use harness::{
     KEEP_COMPOSITING, Ports, Proc, attr, click, connect, css, drop_files, shot, start_dbus_monitor,
@@ -125,7 +134,17 @@ async fn outage_reported_paged_acknowledged_resolved() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let cast = Cast::new().await.unwrap();
+    // The server runs the alert bot against the Bot API stand-in (for step 6).
+    let bot_api = Arc::new(BotApi::start().await.unwrap());
+    let alert_bot = bot_api.add_bot("desk_alert_bot");
+    let (api_url, a) = (bot_api.url.clone(), alert_bot.clone());
+    let server = TestServer::start_with(move |c| {
+        c.telegram.api_url = api_url.clone();
+        c.telegram.alert_bot_token = BotToken::new(a.clone()).ok();
+    })
+    .await
+    .unwrap();
+    let cast = Cast::on(server).await.unwrap();
     let base = cast.server.base.clone();
     let mut server = cast.server;
 
@@ -169,8 +188,7 @@ async fn outage_reported_paged_acknowledged_resolved() {
         link_tx,
         base,
         work.path().to_owned(),
-        customer_log,
-        agent_log,
+        (bot_api.clone(), alert_bot),
     ));
     let run = loop {
         tokio::select! {
@@ -213,9 +231,11 @@ async fn scenario(
     link: tokio::sync::mpsc::Sender<Link>,
     base: String,
     work: PathBuf,
-    customer_log: PathBuf,
-    agent_log: PathBuf,
+    (bot_api, alert_bot): (Arc<BotApi>, String),
 ) {
+    // Each app's notifications, as the monitors started beside the apps write them.
+    let customer_log = work.join("notify-customer.log");
+    let agent_log = work.join("notify-agent.log");
     // 1. The agent signs in and goes on duty.
     sign_in(&agent, &base, "agent@vendor.example.com").await;
     wait(&agent, "[data-testid=duty-toggle][data-on-duty=false]").await;
@@ -540,5 +560,80 @@ async fn scenario(
         &customer,
         "[data-testid=incident-panel][data-status=resolved]",
     )
+    .await;
+
+    // 6. A chat nobody linked writes to the alert bot at night: the agent on duty is rung.
+    let oleh = TgUser::new(8001, "Олег");
+    let chat = TgChat::private(&oleh);
+    bot_api.push_text(&alert_bot, &chat, &oleh, "/start");
+    bot_api.push_text(
+        &alert_bot,
+        &chat,
+        &oleh,
+        "Ластівка, знову не працює телефонія",
+    );
+    let unverified = wait_notification(&agent_log, "the unverified report", |c| {
+        c.contains("Збій? Повідомлення з неперевіреного чату Telegram")
+            && c.contains("знову не працює телефонія")
+    })
+    .await;
+    assert!(
+        unverified.contains(r#"string "urgency" variant byte 2"#),
+        "an unverified report rings like a page: {unverified}"
+    );
+    let pending = "[data-testid=tg-request][data-status=pending]";
+    wait(&agent, pending).await;
+    wait(
+        &agent,
+        &format!("{pending} [data-testid=tg-request-report]"),
+    )
+    .await;
+    wait_text(
+        &agent,
+        &format!("{pending} [data-testid=tg-request-text]"),
+        "знову не працює телефонія",
+    )
+    .await;
+    // The service it names is chosen already; the agent attaches it.
+    let chosen = agent
+        .execute(
+            "return document.querySelector('[data-testid=tg-request][data-status=pending] [data-testid=tg-request-org]').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        chosen.as_str().is_some_and(|v| !v.is_empty()),
+        "the named service is chosen: {chosen:?}"
+    );
+    click(
+        &agent,
+        &format!("{pending} [data-testid=tg-request-approve]"),
+    )
+    .await;
+    let approved = "[data-testid=tg-request][data-status=approved]";
+    wait_text(
+        &agent,
+        &format!("{approved} [data-testid=tg-request-outcome]"),
+        "Прив’язано до «Таксі Ластівка»",
+    )
+    .await;
+    wait_text(
+        &agent,
+        &format!("{approved} [data-testid=tg-request-ticket]"),
+        "Звернення #",
+    )
+    .await;
+    // The chat heard it was attached (greeted by the service's name).
+    wait_until("the chat is greeted by the service's name", || {
+        let api = bot_api.clone();
+        async move {
+            api.sent_to(chat.id).iter().any(|m| {
+                m.text
+                    .as_deref()
+                    .is_some_and(|t| t.contains("Таксі Ластівка"))
+            })
+        }
+    })
     .await;
 }

@@ -39,10 +39,10 @@ pub mod incidents {
     pub use crate::notify::{IncidentChange, OutageChanges, PageChange};
 }
 
-/// Telegram on the customer page: the linked chats as the app shows them, and which links the
-/// shell may hand to the system's opener.
+/// Telegram on the customer page: the linked chats as the app shows them, which links the
+/// shell may hand to the system's opener, and the requests of chats not linked.
 pub mod telegram {
-    pub use crate::desk::{LinkedChats, is_bot_link};
+    pub use crate::desk::{LinkedChats, TelegramRequests, is_bot_link};
 }
 
 pub use cache::{CachedMessage, CachedTicket, SearchHit, TicketQuery};
@@ -55,5 +55,5 @@ pub use incidents::{AnnounceInput, IncidentView, KnownOutage, PageItem};
 pub use local::{Draft, LocalFile, OutboxItem, OutboxState};
 pub use notify::{Notification, NotificationKind, NotificationUrgency};
 pub use sync::{Account, ClientEvent, Config, Preferences, SyncState};
-pub use telegram::LinkedChats;
+pub use telegram::{LinkedChats, TelegramRequests};
 pub use token::{FileTokenStore, TokenStore};

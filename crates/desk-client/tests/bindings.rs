@@ -99,6 +99,10 @@ fn generate() -> String {
         ChatRef,
         TelegramLink,
         LinkedChats,
+        TelegramRequestStatus,
+        TelegramRequest,
+        ApproveTelegramRequest,
+        TelegramRequests,
     );
     out.trim_end().to_owned() + "\n"
 }

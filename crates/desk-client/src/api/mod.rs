@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use desk_domain::{
-    Attachment, ChangesPage, CreateIncident, CreateMessage, CreateTicket, DutyAgent, ErrorBody,
-    ErrorCode, Incident, LinkCode, LoginResponse, Me, MergeIncident, Message, OutageReport,
-    PostIncidentUpdate, ReportOutage, SetDuty, TelegramLink, Ticket, Topic, UpdateIncident,
-    UpdateTicket,
+    ApproveTelegramRequest, Attachment, ChangesPage, CreateIncident, CreateMessage, CreateTicket,
+    DutyAgent, ErrorBody, ErrorCode, Incident, LinkCode, LoginResponse, Me, MergeIncident, Message,
+    OutageReport, PostIncidentUpdate, ReportOutage, SetDuty, TelegramLink, TelegramRequest, Ticket,
+    Topic, UpdateIncident, UpdateTicket,
 };
 use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -417,6 +417,36 @@ impl Api {
         )
         .await?;
         Ok(())
+    }
+
+    /// `GET /telegram/requests?status=pending|all`: requests of chats not linked, newest
+    /// first (customers: the waiting ones naming their service).
+    pub async fn telegram_requests(&self, status: &str) -> Result<Vec<TelegramRequest>, ApiError> {
+        self.send(
+            self.req(&self.http, Method::GET, "/telegram/requests")
+                .query(&[("status", status)]),
+        )
+        .await
+    }
+
+    /// `POST /telegram/requests/{id}/approve`: links the chat (409 once decided).
+    pub async fn approve_telegram_request(
+        &self,
+        id: Uuid,
+        a: &ApproveTelegramRequest,
+    ) -> Result<TelegramRequest, ApiError> {
+        self.send_json(Method::POST, &format!("/telegram/requests/{id}/approve"), a)
+            .await
+    }
+
+    /// `POST /telegram/requests/{id}/dismiss` (409 once decided).
+    pub async fn dismiss_telegram_request(&self, id: Uuid) -> Result<TelegramRequest, ApiError> {
+        self.send(self.req(
+            &self.http,
+            Method::POST,
+            &format!("/telegram/requests/{id}/dismiss"),
+        ))
+        .await
     }
 
     pub fn is_not_found(e: &ApiError) -> bool {

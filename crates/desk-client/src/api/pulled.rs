@@ -69,10 +69,19 @@ impl PulledPage {
                 "incident" => ChangeData::Incident(serde_json::from_str(raw)?),
                 "page" => ChangeData::Page(serde_json::from_str(raw)?),
                 "duty" => ChangeData::Duty(serde_json::from_str(raw)?),
+                "telegram_request" => ChangeData::TelegramRequest(serde_json::from_str(raw)?),
                 other => {
                     return Err(serde_json::Error::unknown_variant(
                         other,
-                        &["topic", "ticket", "message", "incident", "page", "duty"],
+                        &[
+                            "topic",
+                            "ticket",
+                            "message",
+                            "incident",
+                            "page",
+                            "duty",
+                            "telegram_request",
+                        ],
                     ));
                 }
             };

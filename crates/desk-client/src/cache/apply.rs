@@ -62,9 +62,10 @@ impl Cache {
                 ChangeData::Topic(t) => topics.push(t),
                 ChangeData::Ticket(t) => tickets.push(t),
                 ChangeData::Message(m) => messages.push(m),
-                ChangeData::Incident(_) | ChangeData::Page(_) | ChangeData::Duty(_) => {
-                    outages.push(&c.entity)
-                }
+                ChangeData::Incident(_)
+                | ChangeData::Page(_)
+                | ChangeData::Duty(_)
+                | ChangeData::TelegramRequest(_) => outages.push(&c.entity),
             }
         }
         let mut writer = self.writer().await?;

@@ -5,7 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use desk_domain::{
-    ChangeData, DutyAgent, Incident, IncidentEventKind, IncidentStatus, Page, Ticket,
+    ChangeData, DutyAgent, Incident, IncidentEventKind, IncidentStatus, Page, TelegramRequest,
+    Ticket,
 };
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
@@ -19,6 +20,7 @@ pub(crate) struct PendingOutages<'a> {
     incidents: Vec<&'a Incident>,
     pages: Vec<&'a Page>,
     duty: Vec<&'a DutyAgent>,
+    telegram_requests: Vec<&'a TelegramRequest>,
 }
 
 impl<'a> PendingOutages<'a> {
@@ -27,6 +29,7 @@ impl<'a> PendingOutages<'a> {
             ChangeData::Incident(i) => self.incidents.push(i),
             ChangeData::Page(p) => self.pages.push(p),
             ChangeData::Duty(d) => self.duty.push(d),
+            ChangeData::TelegramRequest(r) => self.telegram_requests.push(r),
             ChangeData::Topic(_) | ChangeData::Ticket(_) | ChangeData::Message(_) => {}
         }
     }
@@ -83,6 +86,7 @@ pub(crate) async fn apply<'t>(
     if pending.incidents.is_empty()
         && pending.pages.is_empty()
         && pending.duty.is_empty()
+        && pending.telegram_requests.is_empty()
         && linked.is_empty()
     {
         return Ok(out);
@@ -198,6 +202,9 @@ pub(crate) async fn apply<'t>(
         .await?;
         out.duty_changed = true;
     }
+
+    let requests = last_per(&pending.telegram_requests, |r| r.id);
+    out.telegram_requests = super::telegram::apply(conn, &requests).await?;
 
     if !linked.is_empty() {
         let statuses: HashMap<Uuid, IncidentStatus> = sqlx::query_as::<_, (String, String)>(

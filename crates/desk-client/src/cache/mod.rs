@@ -3,13 +3,15 @@
 //! makes is answered from here. A pulled page is applied in one transaction with a handful of
 //! statements (`json_each` over the page), so applying costs little per row (`apply`); reads
 //! and provisional rows of tickets and messages are in `tickets`, search in `search` and its
-//! index in `index`, the outage tables in `incidents`.
+//! index in `index`, the outage tables in `incidents`, the requests of Telegram chats not
+//! linked in `telegram`.
 
 mod apply;
 mod incidents;
 mod index;
 mod provisional;
 mod search;
+mod telegram;
 #[cfg(test)]
 mod tests;
 mod tickets;

@@ -301,3 +301,79 @@ fn ranking_prefers_more_and_denser_hits() {
     assert_eq!(fold('É'), 'e');
     assert_eq!(fold('Ї'), 'ї');
 }
+
+/// A request of a chat not linked comes through the wire decoder (it once refused the kind and
+/// so stopped every pull), is kept with the last state by `updated_at` (an approval's answer
+/// stored directly is not undone by an older page), is reported for the notification policy,
+/// and is listed waiting first, newest first, then the decided ones.
+#[tokio::test]
+async fn telegram_requests_are_decoded_kept_by_their_latest_state_and_listed_waiting_first() {
+    use crate::api::PulledPage;
+    use crate::notify::fixtures::telegram_report;
+    use desk_domain::{Change, TelegramRequestStatus};
+    let (_dir, cache, _, agent) = customer_and_agent().await;
+    let t0 = Utc::now() - chrono::Duration::minutes(10);
+    let older = telegram_report(&[agent.id], t0);
+    let newer = telegram_report(&[agent.id], t0 + chrono::Duration::minutes(5));
+    let wire = ChangesPage {
+        items: vec![
+            Change {
+                seq: 1,
+                entity: ChangeData::TelegramRequest(older.clone()),
+            },
+            Change {
+                seq: 2,
+                entity: ChangeData::TelegramRequest(newer.clone()),
+            },
+        ],
+        next: 2,
+        has_more: false,
+    };
+    let pulled = PulledPage::decode(&serde_json::to_vec(&wire).unwrap()).unwrap();
+    let applied = cache.apply_pulled(&pulled, agent.id).await.unwrap();
+    assert_eq!(applied.outages.telegram_requests.len(), 2);
+    let ids =
+        |v: Vec<desk_domain::TelegramRequest>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(cache.telegram_requests(10).await.unwrap()),
+        vec![newer.id, older.id]
+    );
+
+    // The newer one is decided (the answer stored directly): it goes below the waiting one.
+    let mut decided = newer.clone();
+    decided.status = TelegramRequestStatus::Approved;
+    decided.updated_at = t0 + chrono::Duration::minutes(8);
+    cache
+        .put(ChangeData::TelegramRequest(decided.clone()), agent.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(cache.telegram_requests(10).await.unwrap()),
+        vec![older.id, newer.id]
+    );
+    // A page fetched before the approval brings the waiting copy: not applied, not reported.
+    let stale = ChangesPage {
+        items: vec![Change {
+            seq: 3,
+            entity: ChangeData::TelegramRequest(newer.clone()),
+        }],
+        next: 3,
+        has_more: false,
+    };
+    let applied = cache.apply(&stale, agent.id).await.unwrap();
+    assert!(applied.outages.telegram_requests.is_empty());
+    assert_eq!(
+        cache
+            .telegram_request(newer.id)
+            .await
+            .unwrap()
+            .map(|r| r.status),
+        Some(TelegramRequestStatus::Approved)
+    );
+    // Decided ones are capped; waiting ones never are.
+    assert_eq!(
+        ids(cache.telegram_requests(0).await.unwrap()),
+        vec![older.id]
+    );
+    cache.close().await;
+}

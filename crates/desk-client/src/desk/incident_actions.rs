@@ -65,7 +65,7 @@ where
 }
 
 impl Desk {
-    fn staff_only(&self) -> Result<(), Error> {
+    pub(super) fn staff_only(&self) -> Result<(), Error> {
         if self.inner.me().role.is_staff() {
             Ok(())
         } else {
@@ -85,6 +85,7 @@ impl Desk {
             incidents,
             pages,
             duty,
+            telegram_requests: false,
         });
     }
 

@@ -2,7 +2,8 @@
 //! everything the app does. Reads come from the cache; writes go to the outbox (shown at once)
 //! and wake the sync engine. The methods are split by concern: opening and closing the account
 //! (`session`), reads, drafts, writes, the business calendar, outages (reports and reads in
-//! `incidents`, the agents' actions in `incident_actions`) and Telegram (`telegram`).
+//! `incidents`, the agents' actions in `incident_actions`) and Telegram (`telegram`; the
+//! requests of chats not linked in `telegram_requests`).
 
 mod calendar;
 mod drafts;
@@ -11,6 +12,7 @@ mod incidents;
 mod reads;
 mod session;
 mod telegram;
+mod telegram_requests;
 mod writes;
 
 use std::path::PathBuf;
@@ -25,6 +27,7 @@ use crate::sync::Inner;
 
 pub use incidents::{AnnounceInput, IncidentView, KnownOutage, PageItem};
 pub use telegram::{LinkedChats, is_bot_link};
+pub use telegram_requests::TelegramRequests;
 
 /// A signed-in account: the handle the shell keeps.
 #[derive(Clone)]

@@ -121,8 +121,9 @@ impl Preferences {
             | K::IncidentUpdate
             | K::IncidentResolved
             | K::OutageReport => self.notify_incidents,
-            // At 02:00 the page is the whole point of being on duty.
-            K::OutagePage => true,
+            // At 02:00 the page is the whole point of being on duty (an unverified report from
+            // Telegram is a page nobody has checked yet).
+            K::OutagePage | K::UnverifiedReport => true,
         }
     }
 }
@@ -144,12 +145,15 @@ pub enum ClientEvent {
     State {
         state: SyncState,
     },
-    /// Cached incidents (by id), the pages addressed to me or the duty roster changed:
-    /// re-read the banner, the incidents screen, the pages list or the roster.
+    /// Cached incidents (by id), the pages addressed to me, the duty roster or the requests
+    /// of Telegram chats not linked changed: re-read the banner, the incidents screen, the
+    /// pages list, the roster or the requests.
     IncidentsChanged {
         incidents: Vec<Uuid>,
         pages: bool,
         duty: bool,
+        #[serde(default)]
+        telegram_requests: bool,
     },
 }
 

@@ -218,5 +218,6 @@ pub(crate) fn emit_changes(inner: &Inner, o: &OutageChanges) {
         incidents: o.incidents.iter().map(|c| c.now.id).collect(),
         pages: !o.pages.is_empty(),
         duty: o.duty_changed,
+        telegram_requests: !o.telegram_requests.is_empty(),
     });
 }

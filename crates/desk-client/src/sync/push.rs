@@ -246,6 +246,7 @@ pub(crate) async fn send_report(
         incidents: vec![incident],
         pages: false,
         duty: false,
+        telegram_requests: false,
     });
     Ok(())
 }

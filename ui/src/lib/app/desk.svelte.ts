@@ -97,6 +97,7 @@ export class DeskApp {
       await this.platform.onFileDrop((d) => void this.drop(d)),
       await this.platform.onOpenTicket((id) => this.openTicket(id)),
       await this.platform.onOpenIncident((id) => this.openIncident(id)),
+      await this.platform.onOpenTelegramRequest((id) => this.openTelegramRequest(id)),
     );
     try {
       const a = await this.session.resume();
@@ -212,6 +213,12 @@ export class DeskApp {
   openIncident(id: string): void {
     if (!this.session.signedIn) return;
     this.route = this.isAgent ? { name: 'incidents', id } : { name: 'incident', id };
+  }
+
+  /** Agents: an unverified Telegram message, in its section of the incidents screen. */
+  openTelegramRequest(id: string): void {
+    if (!this.session.signedIn || !this.isAgent) return;
+    this.route = { name: 'incidents', id: null, request: id };
   }
 
   /** The outage report form (customers), at any hour. */

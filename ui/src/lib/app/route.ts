@@ -8,7 +8,8 @@ export type Route =
   | { name: 'account' }
   /** Report an outage (customers). */
   | { name: 'report' }
-  /** Agents: the incidents screen, with one selected. */
-  | { name: 'incidents'; id: string | null }
+  /** Agents: the incidents screen, with one selected (or `request`: an unverified Telegram
+   *  message shown in its section). */
+  | { name: 'incidents'; id: string | null; request?: string | null }
   /** Customers: one incident's timeline. */
   | { name: 'incident'; id: string };

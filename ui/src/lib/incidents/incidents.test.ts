@@ -83,7 +83,7 @@ describe('incidents store events', () => {
     await store.load();
     expect(store.onDutyAgents).toHaveLength(1);
     agent.book.roster[1]!.on_duty = true;
-    store.apply({ type: 'incidents_changed', incidents: [], pages: false, duty: true });
+    store.apply({ type: 'incidents_changed', incidents: [], pages: false, duty: true, telegram_requests: false });
     await new Promise((r) => setTimeout(r, 0));
     expect(store.onDutyAgents.map((d) => d.agent.name)).toEqual(['Ірина Бондар', 'Андрій Коваль']);
     // The sync state alone does not touch incidents.

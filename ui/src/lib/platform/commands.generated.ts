@@ -52,6 +52,9 @@ export const COMMANDS = [
   'telegram_links',
   'unlink_telegram',
   'open_telegram_link',
+  'telegram_requests',
+  'approve_telegram_request',
+  'dismiss_telegram_request',
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];

@@ -3,10 +3,13 @@
 //! `t.me/<bot>?start=<code>` and `?startgroup=<code>` link per bot the server runs (none: a
 //! `not configured` refusal); `/start <code>` from a chat links it to the code's organisation;
 //! the active links, newest first; unlinking. `start()` stands in for a person pressing Start
-//! in Telegram. Kept apart from mock.ts; MockPlatform delegates here.
+//! in Telegram. The requests of chats that wrote without a code (`write()` stands in for
+//! one): seen by staff all, by a service only while waiting and naming it; approved (linking the
+//! chat; a report filed with a number) or dismissed once. Kept apart from mock.ts;
+//! MockPlatform delegates here.
 
-import type { Bot, ChatRef, LinkCode, TelegramLink } from '../types/bindings';
-import { CUSTOMER, LVIV_DISPATCHER, ORGS } from './mock-data';
+import type { Bot, ChatRef, LinkCode, PersonRef, TelegramLink, TelegramRequest } from '../types/bindings';
+import { AGENT, CUSTOMER, LVIV_DISPATCHER, ORGS } from './mock-data';
 
 /** How long a code is good for, as on the server. */
 export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
@@ -45,6 +48,82 @@ export class TelegramBook {
   private codes = new Map<string, Code>();
   /** What `now()` answers (tests may move it). */
   now: () => number = () => Date.now();
+  /** Requests of chats not linked, every one ever made. */
+  requests: TelegramRequest[] = [];
+  private nextReport = 9001;
+
+  /**
+   * A chat not linked writes to `bot` (the bridge keeps it as a request; to the alert bot an
+   * unverified report paging `AGENT`). `suggest`: the service its text names.
+   */
+  write(bot: Bot, chat: ChatRef, author: string, text: string, suggest: string | null, at?: string): TelegramRequest {
+    const org = ORGS.find((o) => o.id === suggest) ?? null;
+    const when = at ?? new Date(this.now()).toISOString();
+    const r: TelegramRequest = {
+      id: uuid(),
+      bot,
+      chat: structuredClone(chat),
+      author,
+      text,
+      suggested_organization_id: org?.id ?? null,
+      suggested_organization_name: org?.name ?? null,
+      report: bot === 'alert',
+      kind: null,
+      status: 'pending',
+      all_agents: false,
+      recipients: bot === 'alert' ? [AGENT.id] : [],
+      decided_by: null,
+      decided_at: null,
+      attached_to: null,
+      attached_to_name: null,
+      ticket_id: null,
+      ticket_number: null,
+      created_at: when,
+      updated_at: when,
+    };
+    this.requests.push(r);
+    return structuredClone(r);
+  }
+
+  /** `GET /telegram/requests`: staff every one (waiting first, newest first); a service the waiting ones naming it. */
+  visible(organizationId: string | null): TelegramRequest[] {
+    const list = this.requests
+      .filter((r) => organizationId === null || (r.status === 'pending' && r.suggested_organization_id === organizationId))
+      .map((r) => structuredClone(r));
+    if (organizationId !== null) for (const r of list) r.recipients = [];
+    return list.sort((a, b) => Number(b.status === 'pending') - Number(a.status === 'pending') || b.created_at.localeCompare(a.created_at));
+  }
+
+  /** The request `id` as `organizationId` (null: staff) may decide it; `undefined`: not found. */
+  decidable(id: string, organizationId: string | null): TelegramRequest | undefined {
+    return this.requests.find((r) => r.id === id && (organizationId === null || r.suggested_organization_id === organizationId));
+  }
+
+  /** Approves `r` for `org` by `who`: the chat is linked, a report gets its ticket number. */
+  approve(r: TelegramRequest, org: string, who: PersonRef): TelegramRequest {
+    const at = new Date(this.now()).toISOString();
+    r.status = 'approved';
+    r.decided_by = structuredClone(who);
+    r.decided_at = at;
+    r.updated_at = at;
+    r.attached_to = org;
+    r.attached_to_name = ORGS.find((o) => o.id === org)?.name ?? null;
+    if (r.report) {
+      r.ticket_id = uuid();
+      r.ticket_number = this.nextReport++;
+    }
+    this.links.push({ id: uuid(), bot: r.bot, chat: structuredClone(r.chat), organization_id: org, linked_by: who.id, linked_at: at, active: true });
+    return structuredClone(r);
+  }
+
+  dismiss(r: TelegramRequest, who: PersonRef): TelegramRequest {
+    const at = new Date(this.now()).toISOString();
+    r.status = 'dismissed';
+    r.decided_by = structuredClone(who);
+    r.decided_at = at;
+    r.updated_at = at;
+    return structuredClone(r);
+  }
 
   /** The sample links: Rivne's dispatcher in a private chat, Lviv's office group with both bots. */
   seed(): void {
@@ -79,6 +158,15 @@ export class TelegramBook {
         active: true,
       },
     ];
+  }
+
+  /** The sample requests: a night report naming Rivne's service, a link request naming none. */
+  seedRequests(): void {
+    this.requests = [];
+    const oleh: ChatRef = { id: 7_100_001, kind: 'private', title: 'Олег Петренко' };
+    this.write('alert', oleh, 'Олег Петренко (@oleh_blyskavka)', 'Блискавка Рівне, не працює телефонія з 01:50, мобільні теж не проходять', ORGS[0]!.id, '2026-12-04T23:52:00Z');
+    const group: ChatRef = { id: -1_000_900, kind: 'group', title: 'Нічна зміна' };
+    this.write('support', group, 'Віталій', 'Добрий вечір, підключіть нас, будь ласка', null, '2026-12-04T21:10:00Z');
   }
 
   /** `POST /telegram/link-codes`; `null` when no bot runs (the caller refuses). */

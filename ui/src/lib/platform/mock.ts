@@ -21,6 +21,8 @@ import type {
   KnownOutage,
   LinkCode,
   LinkedChats,
+  TelegramRequest,
+  TelegramRequests,
   LocalFile,
   Message,
   MessageItem,
@@ -130,6 +132,9 @@ export class MockPlatform implements Platform {
   private dropHandlers = new Set<(d: FileDrop) => void>();
   private openHandlers = new Set<(id: string) => void>();
   private openIncidentHandlers = new Set<(id: string) => void>();
+  private openRequestHandlers = new Set<(id: string) => void>();
+  /** A customer's requests as last read while online (desk-client keeps them for offline). */
+  private keptRequests: { requests: TelegramRequest[]; as_of: string } | null = null;
   /** Outages: incidents, the duty roster (mock-incidents.ts). */
   readonly book = new IncidentBook();
   /** Telegram: the bots, link codes and linked chats (mock-telegram.ts). */
@@ -188,6 +193,7 @@ export class MockPlatform implements Platform {
     };
     this.load(sampleTickets());
     this.telegram.seed();
+    this.telegram.seedRequests();
     this.wantUnsent = opts.unsent ?? true;
     if (opts.account) this.account = this.accountFor(opts.account === 'agent' ? AGENT : CUSTOMER);
   }
@@ -508,7 +514,7 @@ export class MockPlatform implements Platform {
   }
 
   private incidentChanged(i: Incident): void {
-    this.emit({ type: 'incidents_changed', incidents: [i.id], pages: false, duty: false });
+    this.emit({ type: 'incidents_changed', incidents: [i.id], pages: false, duty: false, telegram_requests: false });
     this.emit({ type: 'models_changed', tickets: i.ticket_ids.slice(), topics: false, outbox: false });
   }
 
@@ -549,6 +555,18 @@ export class MockPlatform implements Platform {
       }
     }
     this.incidentChanged(i);
+  }
+
+  /** As if an unverified report's notification was clicked. */
+  clickTelegramRequestNotification(requestId: string): void {
+    for (const h of this.openRequestHandlers) h(requestId);
+  }
+
+  /** A chat not linked writes to a bot (see TelegramBook.write); agents' lists change. */
+  telegramWrite(...args: Parameters<TelegramBook['write']>): TelegramRequest {
+    const r = this.telegram.write(...args);
+    this.emit({ type: 'incidents_changed', incidents: [], pages: false, duty: false, telegram_requests: true });
+    return r;
   }
 
   /** As if an incident notification was clicked. */
@@ -1173,7 +1191,7 @@ export class MockPlatform implements Platform {
   async setOnDuty(onDuty: boolean): Promise<DutyAgent> {
     const who = this.staffOnly();
     const d = this.book.setDuty(who, onDuty);
-    this.emit({ type: 'incidents_changed', incidents: [], pages: false, duty: true });
+    this.emit({ type: 'incidents_changed', incidents: [], pages: false, duty: true, telegram_requests: false });
     return clone(d);
   }
 
@@ -1244,6 +1262,69 @@ export class MockPlatform implements Platform {
     this.openedLinks.push(url);
   }
 
+  async telegramRequests(): Promise<TelegramRequests> {
+    this.me();
+    if (this.staff()) return { requests: this.telegram.visible(null), as_of: null, offline: false };
+    const failure = this.telegramFailure;
+    if (failure) {
+      this.telegramFailure = null;
+      throw failure;
+    }
+    if (!this.state.online) {
+      const kept = this.keptRequests;
+      return { requests: clone(kept?.requests ?? []), as_of: kept?.as_of ?? null, offline: true };
+    }
+    this.keptRequests = { requests: this.telegram.visible(this.org()), as_of: new Date().toISOString() };
+    return { requests: clone(this.keptRequests.requests), as_of: this.keptRequests.as_of, offline: false };
+  }
+
+  private decidable(id: string): TelegramRequest {
+    const r = this.telegram.decidable(id, this.staff() ? null : this.org());
+    if (!r) throw this.err('not_found', 'Запит на підключення чату не знайдено.', 'Chat link request not found.');
+    if (r.status !== 'pending') {
+      if (this.keptRequests) this.keptRequests.requests = this.keptRequests.requests.filter((x) => x.id !== id);
+      throw this.err(
+        'invalid_transition',
+        'Цей запит уже розглянуто: чат підключено або запит відхилено. Оновіть список.',
+        'This request was already decided: the chat is linked or the request was dismissed. Refresh the list.',
+      );
+    }
+    return r;
+  }
+
+  private requestDecided(r: TelegramRequest): void {
+    if (this.keptRequests) this.keptRequests.requests = this.keptRequests.requests.filter((x) => x.id !== r.id);
+    if (this.staff()) this.emit({ type: 'incidents_changed', incidents: [], pages: false, duty: false, telegram_requests: true });
+  }
+
+  async approveTelegramRequest(id: string, organizationId: string | null): Promise<TelegramRequest> {
+    const me = this.me();
+    if (this.staff() && !organizationId && !this.telegram.decidable(id, null)?.suggested_organization_id)
+      throw this.err(
+        'validation_failed',
+        'Оберіть службу, до якої прив’язати цей чат: з повідомлення не видно, яка це служба.',
+        'Choose the service to attach this chat to: the message does not say which one it is.',
+      );
+    this.telegramCall(
+      'чат не прив’язано до служби. Запит нікуди не зник — він і далі чекає на рішення.',
+      'the chat was not attached to the service. The request is not lost: it is still waiting.',
+    );
+    const r = this.decidable(id);
+    const org = this.staff() ? (organizationId ?? r.suggested_organization_id) : this.org();
+    if (!org) throw this.err('validation_failed', 'Оберіть службу.', 'Choose the service.');
+    const done = this.telegram.approve(r, org, ref(me));
+    this.requestDecided(done);
+    return done;
+  }
+
+  async dismissTelegramRequest(id: string): Promise<TelegramRequest> {
+    const me = this.me();
+    this.telegramCall('запит не відхилено — він і далі чекає на рішення.', 'the request was not dismissed; it is still waiting.');
+    const done = this.telegram.dismiss(this.decidable(id), ref(me));
+    this.requestDecided(done);
+    return done;
+  }
+
   async onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
     this.eventHandlers.add(handler);
     return () => this.eventHandlers.delete(handler);
@@ -1262,5 +1343,10 @@ export class MockPlatform implements Platform {
   async onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten> {
     this.openIncidentHandlers.add(handler);
     return () => this.openIncidentHandlers.delete(handler);
+  }
+
+  async onOpenTelegramRequest(handler: (requestId: string) => void): Promise<Unlisten> {
+    this.openRequestHandlers.add(handler);
+    return () => this.openRequestHandlers.delete(handler);
   }
 }

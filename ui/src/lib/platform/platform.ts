@@ -16,6 +16,8 @@ import type {
   KnownOutage,
   LinkCode,
   LinkedChats,
+  TelegramRequest,
+  TelegramRequests,
   OutageKind,
   UpdateIncident,
   Draft,
@@ -152,6 +154,15 @@ export interface Platform {
   unlinkTelegram(id: string): Promise<void>;
   /** Opens a bot's `t.me` link in the system's browser. */
   openTelegramLink(url: string): Promise<void>;
+  /**
+   * Requests of chats that wrote to a bot without a link code. Agents: every waiting one
+   * (newest first), then the latest decided (from the cache, offline too). Customers: the
+   * waiting ones naming their service, from the server (offline: as last read, `offline` set).
+   */
+  telegramRequests(): Promise<TelegramRequests>;
+  /** Links the chat: agents to `organizationId` (null: the suggested one), customers to theirs. */
+  approveTelegramRequest(id: string, organizationId: string | null): Promise<TelegramRequest>;
+  dismissTelegramRequest(id: string): Promise<TelegramRequest>;
 
   // --- events
   /** ModelsChanged, Notify, State. */
@@ -161,4 +172,6 @@ export interface Platform {
   onOpenTicket(handler: (ticketId: string) => void): Promise<Unlisten>;
   /** An incident notification with no ticket of mine was clicked: open the incident. */
   onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten>;
+  /** An unverified report from Telegram was clicked (agents): open the requests. */
+  onOpenTelegramRequest(handler: (requestId: string) => void): Promise<Unlisten>;
 }

@@ -95,6 +95,9 @@ function outageCalls(p: InstanceType<typeof TauriPlatform>): Call[] {
     [() => p.telegramLinks(null), 'telegram_links', { organizationId: null }],
     [() => p.unlinkTelegram('l1'), 'unlink_telegram', { id: 'l1' }],
     [() => p.openTelegramLink('https://t.me/b?start=c'), 'open_telegram_link', { url: 'https://t.me/b?start=c' }],
+    [() => p.telegramRequests(), 'telegram_requests', undefined],
+    [() => p.approveTelegramRequest('r1', 'o1'), 'approve_telegram_request', { id: 'r1', organizationId: 'o1' }],
+    [() => p.dismissTelegramRequest('r1'), 'dismiss_telegram_request', { id: 'r1' }],
   ];
 }
 
@@ -131,6 +134,8 @@ describe('TauriPlatform', () => {
     await expectCalls(outageCalls(p));
     await p.onOpenIncident(() => {});
     expect(listen.mock.calls.at(-1)![0]).toBe('desk://open-incident');
+    await p.onOpenTelegramRequest(() => {});
+    expect(listen.mock.calls.at(-1)![0]).toBe('desk://open-telegram-request');
   });
 
   it('invokes every command the app registers', async () => {

@@ -19,6 +19,8 @@ import type {
   KnownOutage,
   LinkCode,
   LinkedChats,
+  TelegramRequest,
+  TelegramRequests,
   OutageKind,
   UpdateIncident,
   Draft,
@@ -213,6 +215,15 @@ export class TauriPlatform implements Platform {
   openTelegramLink(url: string): Promise<void> {
     return call('open_telegram_link', { url });
   }
+  telegramRequests(): Promise<TelegramRequests> {
+    return call('telegram_requests');
+  }
+  approveTelegramRequest(id: string, organizationId: string | null): Promise<TelegramRequest> {
+    return call('approve_telegram_request', { id, organizationId });
+  }
+  dismissTelegramRequest(id: string): Promise<TelegramRequest> {
+    return call('dismiss_telegram_request', { id });
+  }
 
   onEvent(handler: (e: ClientEvent) => void): Promise<Unlisten> {
     return listen<ClientEvent>('desk://event', (e) => handler(e.payload));
@@ -225,5 +236,8 @@ export class TauriPlatform implements Platform {
   }
   onOpenIncident(handler: (incidentId: string) => void): Promise<Unlisten> {
     return listen<string>('desk://open-incident', (e) => handler(e.payload));
+  }
+  onOpenTelegramRequest(handler: (requestId: string) => void): Promise<Unlisten> {
+    return listen<string>('desk://open-telegram-request', (e) => handler(e.payload));
   }
 }

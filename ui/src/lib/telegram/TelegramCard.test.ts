@@ -169,3 +169,40 @@ describe('the agent’s Telegram mark on a ticket', () => {
     expect((await agentOpens(1040)).textContent?.trim()).toBe('Telegram не підключено');
   });
 });
+
+describe('the Telegram card: link requests naming the service', () => {
+  it('shows a chat that named the service, with what approving means, and approves it', async () => {
+    const { platform } = await openCard();
+    const box = await screen.findByTestId('tg-card-requests');
+    expect(box.textContent).toContain('чат отримуватиме відповіді підтримки та новини про збої вашої служби');
+    const items = within(box).getAllByTestId('tg-card-request');
+    // Only the request naming this service (Rivne), not the one naming none.
+    expect(items).toHaveLength(1);
+    expect(items[0]!.textContent).toContain('Олег Петренко');
+    expect(items[0]!.textContent).toContain('(особистий чат)');
+    expect(items[0]!.textContent).toContain('Бот для збоїв');
+    expect(within(items[0]!).getByTestId('tg-card-request-text').textContent).toContain('не працює телефонія');
+    await fireEvent.click(within(items[0]!).getByTestId('tg-card-request-approve'));
+    await waitFor(() => expect(screen.queryByTestId('tg-card-requests')).toBeNull());
+    expect(platform.telegram.requests[0]!.status).toBe('approved');
+    expect(platform.telegram.requests[0]!.attached_to).toBe(ORGS[0]!.id);
+    // The chat is linked now and listed.
+    await waitFor(() => expect(screen.getAllByTestId('telegram-link-row')).toHaveLength(2));
+  });
+
+  it('says when another dispatcher decided first, and offline keeps the list but not the buttons', async () => {
+    const { platform } = await openCard();
+    const item = await screen.findByTestId('tg-card-request');
+    platform.setOnline(false);
+    await screen.findByTestId('tg-card-requests-offline');
+    expect((within(screen.getByTestId('tg-card-request')).getByTestId('tg-card-request-dismiss') as HTMLButtonElement).disabled).toBe(true);
+    platform.setOnline(true);
+    await waitFor(() => expect(screen.queryByTestId('tg-card-requests-offline')).toBeNull());
+    // Someone else dismissed it meanwhile.
+    const r = platform.telegram.requests[0]!;
+    platform.telegram.dismiss(r, { id: 'x', name: 'Інший диспетчер', role: 'customer' });
+    expect(item).toBeTruthy();
+    await fireEvent.click(within(screen.getByTestId('tg-card-request')).getByTestId('tg-card-request-approve'));
+    expect((await screen.findByTestId('tg-card-request-error')).textContent).toContain('Цей запит уже розглянуто');
+  });
+});

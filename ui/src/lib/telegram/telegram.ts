@@ -4,8 +4,9 @@
 import type { Bot, ChatKind } from '../types/bindings';
 import type { MessageKey } from '../i18n/i18n.svelte';
 
-/** How often the card looks for a chat linked with the shown code (tests shorten it). */
-export const timing = { pollMs: 3000, tickMs: 1000 };
+/** How often the card looks for a chat linked with the shown code, and (requestsPollMs) for
+ *  chats asking to be linked by the service's name (tests shorten them). */
+export const timing = { pollMs: 3000, tickMs: 1000, requestsPollMs: 30_000 };
 
 /**
  * When to ask for a new code: a minute before `expiresAt`, or a fifth of its life before it

@@ -250,7 +250,7 @@ failed: number, last_synced: string | null,
  */
 needs_sign_in: boolean, };
 
-export type ClientEvent = { "type": "models_changed", tickets: Array<string>, topics: boolean, outbox: boolean, } | { "type": "notify", notification: Notification, } | { "type": "state", state: SyncState, } | { "type": "incidents_changed", incidents: Array<string>, pages: boolean, duty: boolean, };
+export type ClientEvent = { "type": "models_changed", tickets: Array<string>, topics: boolean, outbox: boolean, } | { "type": "notify", notification: Notification, } | { "type": "state", state: SyncState, } | { "type": "incidents_changed", incidents: Array<string>, pages: boolean, duty: boolean, telegram_requests: boolean, };
 
 export type SendState = { outbox_seq: number, state: OutboxState, error: string | null, };
 
@@ -313,7 +313,7 @@ urgency: NotificationUrgency,
  */
 incident_id: string | null, };
 
-export type NotificationKind = "support_replied" | "ticket_resolved" | "new_ticket" | "urgent_ticket" | "customer_replied" | "incident_opened" | "incident_acknowledged" | "incident_update" | "incident_resolved" | "outage_page" | "outage_report";
+export type NotificationKind = "support_replied" | "ticket_resolved" | "new_ticket" | "urgent_ticket" | "customer_replied" | "incident_opened" | "incident_acknowledged" | "incident_update" | "incident_resolved" | "outage_page" | "outage_report" | "unverified_report";
 
 export type Error = { 
 /**
@@ -552,5 +552,64 @@ links: Array<TelegramLink>,
 as_of: string | null, 
 /**
  * The server could not be reached: `links` is the list as read at `as_of`.
+ */
+offline: boolean, };
+
+export type TelegramRequestStatus = "pending" | "approved" | "dismissed";
+
+export type TelegramRequest = { id: string, bot: Bot, chat: ChatRef, 
+/**
+ * Who wrote, as Telegram names them.
+ */
+author: string, 
+/**
+ * What the chat wrote while the request waited, oldest first, one message per paragraph.
+ */
+text: string, 
+/**
+ * The organisation whose name the text names, if exactly one does: its users may approve.
+ */
+suggested_organization_id: string | null, suggested_organization_name: string | null, 
+/**
+ * Written to the alert bot: an outage report nobody has verified, paged like one.
+ */
+report: boolean, 
+/**
+ * The kind, when the chat named one (`/telephony` …); «інше» otherwise.
+ */
+kind: OutageKind | null, status: TelegramRequestStatus, 
+/**
+ * Staff only (empty for customers): the agents paged, or every agent.
+ */
+all_agents: boolean, recipients: Array<string>, decided_by: PersonRef | null, decided_at: string | null, 
+/**
+ * The organisation the chat was linked to on approval.
+ */
+attached_to: string | null, attached_to_name: string | null, 
+/**
+ * The outage report filed from it on approval.
+ */
+ticket_id: string | null, ticket_number: number | null, created_at: string, updated_at: string, };
+
+export type ApproveTelegramRequest = { 
+/**
+ * The organisation to link the chat to. Agents: required unless the request names one;
+ * customers: their own organisation (the default).
+ */
+organization_id: string | null, };
+
+export type TelegramRequests = { 
+/**
+ * Agents: every waiting request (newest first), then the latest decided ones. Customers:
+ * the waiting requests whose text names their service, newest first.
+ */
+requests: Array<TelegramRequest>, 
+/**
+ * Customers: when the list was read from the server (`None`: never on this device).
+ * Agents: `None` (the list is the cache, kept current by sync).
+ */
+as_of: string | null, 
+/**
+ * Customers: the server could not be reached, `requests` is the list read at `as_of`.
  */
 offline: boolean, };
