@@ -15,8 +15,9 @@ pub const OPEN_TELEGRAM_REQUEST: &str = "desk://open-telegram-request";
 /// Where a click leads: the event to emit and its payload (an id).
 fn target(n: &Notification) -> (&'static str, String) {
     if n.kind == NotificationKind::UnverifiedReport {
-        // Its key is `telegram-request:<id>`; it has no ticket or incident yet.
-        let id = n.key.strip_prefix("telegram-request:").unwrap_or_default();
+        // Its key is `telegram-request:<id>:<round>`; it has no ticket or incident yet.
+        let rest = n.key.strip_prefix("telegram-request:").unwrap_or_default();
+        let id = rest.split(':').next().unwrap_or_default();
         return (OPEN_TELEGRAM_REQUEST, id.to_owned());
     }
     match n.incident_id {
@@ -119,7 +120,7 @@ mod tests {
         let reply = note(NotificationKind::SupportReplied, t, None);
         assert_eq!(target(&reply), (OPEN_TICKET, t.to_string()));
         let mut unverified = note(NotificationKind::UnverifiedReport, Uuid::nil(), None);
-        unverified.key = format!("telegram-request:{i}");
+        unverified.key = format!("telegram-request:{i}:2");
         assert_eq!(target(&unverified), (OPEN_TELEGRAM_REQUEST, i.to_string()));
     }
 

@@ -185,7 +185,7 @@ async fn an_unlinked_night_report_rings_the_agent_who_attaches_it_to_the_service
     assert!(r.report);
     assert_eq!(r.status, TelegramRequestStatus::Pending);
     assert_eq!(r.suggested_organization_id, Some(cast.org_a.id));
-    assert_eq!(n.key, format!("telegram-request:{}", r.id));
+    assert_eq!(n.key, format!("telegram-request:{}:1", r.id));
 
     // The service it names sees it on its Telegram card (without whom it paged); another
     // service does not.

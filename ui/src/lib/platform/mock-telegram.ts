@@ -72,6 +72,8 @@ export class TelegramBook {
       status: 'pending',
       all_agents: false,
       recipients: bot === 'alert' ? [AGENT.id] : [],
+      round: bot === 'alert' ? 1 : 0,
+      paged_at: bot === 'alert' ? when : null,
       decided_by: null,
       decided_at: null,
       attached_to: null,

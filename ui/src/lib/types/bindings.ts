@@ -581,7 +581,16 @@ kind: OutageKind | null, status: TelegramRequestStatus,
 /**
  * Staff only (empty for customers): the agents paged, or every agent.
  */
-all_agents: boolean, recipients: Array<string>, decided_by: PersonRef | null, decided_at: string | null, 
+all_agents: boolean, recipients: Array<string>, 
+/**
+ * A report's page: 1 for the agents on duty, 2, 3, … for every agent again while nobody
+ * decides it (0: not a report). Staff only.
+ */
+round: number, 
+/**
+ * When it was last paged.
+ */
+paged_at: string | null, decided_by: PersonRef | null, decided_at: string | null, 
 /**
  * The organisation the chat was linked to on approval.
  */
