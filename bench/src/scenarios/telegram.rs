@@ -244,6 +244,19 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
         Some(Target::AtMost(TARGET_P95_MS)),
     );
     r.figure(&format!("{ring} max"), night.ring.max_ms, "ms", None);
+    let unverified = "unlinked chat's alert-bot message → on-duty agent's client decided to ring";
+    r.figure(
+        &format!("{unverified} p50"),
+        night.unverified_ring.p50_ms,
+        "ms",
+        None,
+    );
+    r.figure(
+        &format!("{unverified} p95"),
+        night.unverified_ring.p95_ms,
+        "ms",
+        Some(Target::AtMost(TARGET_P95_MS)),
+    );
     r.figure(
         &format!("one resolution to {CHATS} linked alert chats, all delivered"),
         night.broadcast_s,
@@ -316,13 +329,16 @@ pub async fn run(bin: &Path) -> anyhow::Result<Report> {
         "the alert bot: {} reports from the second service's chat as `/telephony …`, each timed \
          from the update handed to the stand-in (the bridge long-polls it) until the on-duty \
          agent's real desk_client::Desk raised a critical ClientEvent::Notify, each incident \
-         resolved before the next; then one report from the first service and its resolution \
+         resolved before the next; {} messages from chats nobody linked timed the same way (each \
+         a new chat, its request dismissed after the ring); then one report from the first service and its resolution \
          to that service's {CHATS} linked alert chats, timed from the resolve's 2xx to the last \
          sendMessage received",
+        super::telegram_alert::SAMPLES,
         super::telegram_alert::SAMPLES
     ));
     r.detail("latency", s);
     r.detail("ring_latency", night.ring);
+    r.detail("unverified_ring_latency", night.unverified_ring);
     r.detail("load_before", load_before);
     r.detail("load_after", load_after);
     drop(srv);

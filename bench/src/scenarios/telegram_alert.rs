@@ -1,6 +1,7 @@
 //! The alert bot's share of `telegram`: a dispatcher's `/telephony …` to the alert bot timed until
 //! the on-duty agent's real `desk_client::Desk` decides to ring (`ClientEvent::Notify`,
-//! critical), and an incident's resolution to 1,000 linked alert chats timed until the last
+//! critical), the same for a chat nobody linked (an unverified report, paged from its request),
+//! and an incident's resolution to 1,000 linked alert chats timed until the last
 //! `sendMessage` reached the Bot API stand-in, with the server's memory before and after.
 
 use std::collections::HashSet;
@@ -27,6 +28,8 @@ const SPACING: Duration = Duration::from_millis(1_200);
 
 pub struct Figures {
     pub ring: Summary,
+    /// The same for unverified reports from chats not linked.
+    pub unverified_ring: Summary,
     pub broadcast_s: f64,
     pub broadcast: Vec<Sent>,
     pub chats_reached: usize,
@@ -137,6 +140,42 @@ pub async fn measure(
         .await?;
         tokio::time::sleep(SPACING).await;
     }
+    eprintln!(
+        "telegram: {SAMPLES} unverified reports from chats nobody linked, timed to the agent's ring…"
+    );
+    let mut unverified = Vec::with_capacity(SAMPLES);
+    for i in 0..WARMUP + SAMPLES {
+        while !matches!(rx.try_recv(), Err(broadcast::error::TryRecvError::Empty)) {}
+        // A new chat each time: one request waits per chat, and only its first message pages.
+        let stranger = TgUser::new(900_000 + i as i64, "Диспетчер");
+        let chat = TgChat::private(&stranger);
+        let pushed = Instant::now();
+        api.push_text(
+            token,
+            &chat,
+            &stranger,
+            &format!("Ластівка: не проходять дзвінки ({i})"),
+        );
+        let seen = tokio::time::timeout(WAIT, rung(&mut rx))
+            .await
+            .with_context(|| format!("unverified report {i} did not ring within {WAIT:?}"))??;
+        if i >= WARMUP {
+            unverified.push(micros(seen.saturating_duration_since(pushed)));
+        }
+        // Dismissed, so nothing re-pages during the rest of the run.
+        let waiting: Vec<desk_domain::TelegramRequest> =
+            http.get_json(agent, "/api/v1/telegram/requests").await?;
+        for r in waiting {
+            let _: desk_domain::TelegramRequest = http
+                .post_json(
+                    Some(agent),
+                    &format!("/api/v1/telegram/requests/{}/dismiss", r.id),
+                    &serde_json::json!({}),
+                )
+                .await
+                .context("dismissing the unverified report")?;
+        }
+    }
     desk.close().await;
 
     eprintln!("telegram: one resolution to {crowd} linked alert chats…");
@@ -188,6 +227,7 @@ pub async fn measure(
     let rss_after_kib = server::memory(pid)?.rss_kib;
     Ok(Figures {
         ring: stats::summarize(&lat),
+        unverified_ring: stats::summarize(&unverified),
         broadcast_s,
         broadcast,
         chats_reached,
