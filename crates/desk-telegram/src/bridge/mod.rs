@@ -21,6 +21,7 @@
 
 mod alert;
 mod alert_text;
+mod files;
 mod notify;
 mod poll;
 mod send;
