@@ -514,6 +514,32 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     assert!(said[0].body.starts_with("Не працює телефонія"), "{:?}", said[0]);
     let sums: Vec<&str> = said[0].attachments.iter().map(|a| a.sha256.as_str()).collect();
     assert_eq!(sums, [sha256_hex(&shot)]);
+
+    // An album: one question for all of it, and the report has every photo, in order.
+    let album = vec![png(20_000, 13), png(20_000, 14), png(20_000, 15)];
+    w.api.push_album(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        album.clone(),
+        Some("Програма видає помилку на кожному замовленні"),
+    );
+    let question = nth_sent(w, n.chat.id, 3).await?;
+    let_bridge_look().await;
+    assert_eq!(w.sent_to(n.chat.id).len(), 3, "asked once per photo");
+    w.api.push_callback(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        question.message_id,
+        &buttons(&question)[0].1,
+    );
+    edit_of(w, n.chat.id, question.message_id).await?;
+    let program = report_of(w, "program", 0).await?;
+    let said = messages_of(w, program.id).await?;
+    let sums: Vec<&str> = said[0].attachments.iter().map(|a| a.sha256.as_str()).collect();
+    let sent: Vec<String> = album.iter().map(|p| sha256_hex(p)).collect();
+    assert_eq!(sums, sent);
     Ok(())
 }
 
@@ -538,14 +564,13 @@ async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_
     w.api.push_document(&w.alert, &n.chat, &n.dispatcher, doc, None);
     // The draft takes the file and the kind is asked again: nothing filed yet, nobody paged.
     let again = nth_sent(w, n.chat.id, 3).await?;
+    let again_text = again.text.clone().unwrap_or_default();
     assert!(
-        again
-            .text
-            .as_deref()
-            .unwrap_or_default()
-            .contains("Що саме не працює"),
+        again_text.starts_with("📎 Додано до вашого повідомлення про збій.")
+            && again_text.contains("Що саме не працює"),
         "{again:?}"
     );
+    assert_eq!(buttons(&again).len(), 4);
     assert!(pages_of(&w.cast.agent).await?.is_empty(), "paged before the kind");
     let kinds = buttons(&question);
     w.api.push_callback(

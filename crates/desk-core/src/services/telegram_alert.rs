@@ -65,8 +65,9 @@ pub struct FiledReport {
 pub enum AlertOutcome {
     /// Filed as a report.
     Filed(FiledReport),
-    /// Kept as draft `draft_id`; the bot asks which kind.
-    AskKind { draft_id: i64 },
+    /// Kept as draft `draft_id`; the bot asks which kind. `joined`: the message joined a draft
+    /// that was already waiting (the rest of an album, a file after the text).
+    AskKind { draft_id: i64, joined: bool },
     /// A reply to the bot's message about report #N: added to it.
     Added { ticket_id: Uuid, number: i64 },
     /// The button was pressed after the draft was filed (as report #N).
@@ -296,6 +297,7 @@ async fn alert_in_tx(
             if kind.is_none() && text.is_empty() {
                 return Ok(AlertOutcome::Refused(empty_report()));
             }
+            let joined = waiting.is_some();
             let id = match waiting {
                 Some(d) => {
                     tx.update_alert_draft(d.id, kind, &text, &files, now)
@@ -308,7 +310,10 @@ async fn alert_in_tx(
                 }
             };
             let Some(kind) = kind else {
-                return Ok(AlertOutcome::AskKind { draft_id: id });
+                return Ok(AlertOutcome::AskKind {
+                    draft_id: id,
+                    joined,
+                });
             };
             let draft = tx
                 .alert_draft(id)

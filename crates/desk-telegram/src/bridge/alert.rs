@@ -70,7 +70,7 @@ fn answers(
         body.push_str(n);
     }
     match outcome {
-        AlertOutcome::AskKind { draft_id } => {
+        AlertOutcome::AskKind { draft_id, .. } => {
             vec![keyboard_message(
                 chat_id,
                 body,
@@ -153,6 +153,11 @@ pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<bool> 
         return Ok(true);
     }
     let files_only = typed.is_empty() && !files.ids.is_empty();
+    let said = Said {
+        note,
+        files_only,
+        album: m.media_group_id.is_some(),
+    };
     let input = AlertInput::Report {
         kind,
         body: if files_only {
@@ -165,8 +170,43 @@ pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<bool> 
         attachment_ids: files.ids,
         files_only,
     };
-    report(ctx, u.update_id, chat_id, input, en, note).await?;
+    report(ctx, u.update_id, chat_id, input, en, said).await?;
     Ok(true)
+}
+
+/// What else the chat is told about its message: files the bot could not take, and whether it
+/// was files alone (which, joining a waiting draft, need no new question).
+struct Said {
+    note: Option<String>,
+    files_only: bool,
+    album: bool,
+}
+
+impl Said {
+    fn answers(&self, chat_id: i64, o: &AlertOutcome, en: bool) -> Vec<serde_json::Value> {
+        match o {
+            AlertOutcome::AskKind {
+                draft_id,
+                joined: true,
+            } if self.files_only => {
+                // The rest of an album joins quietly: the question is already above.
+                if self.album && self.note.is_none() {
+                    return Vec::new();
+                }
+                let mut body = format!(
+                    "{}\n{}",
+                    alert_text::files_added(en),
+                    alert_text::ask_kind(en)
+                );
+                if let Some(n) = &self.note {
+                    body.push_str("\n\n");
+                    body.push_str(n);
+                }
+                vec![keyboard_message(chat_id, body, kind_keyboard(*draft_id, en))]
+            }
+            _ => answers(chat_id, o, en, self.note.as_deref()),
+        }
+    }
 }
 
 async fn report(
@@ -175,10 +215,10 @@ async fn report(
     chat_id: i64,
     input: AlertInput,
     en: bool,
-    note: Option<String>,
+    said: Said,
 ) -> desk_core::Result<AlertOutcome> {
     let answer: desk_core::services::AlertAnswer =
-        Box::new(move |o| answers(chat_id, o, en, note.as_deref()));
+        Box::new(move |o| said.answers(chat_id, o, en));
     let outcome = ctx
         .core
         .telegram_alert(update_id, chat_id, input, answer)

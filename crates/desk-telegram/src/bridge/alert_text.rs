@@ -46,6 +46,15 @@ pub fn ask_kind(en: bool) -> String {
     }
 }
 
+/// A file joined the message that waits for its kind.
+pub fn files_added(en: bool) -> &'static str {
+    if en {
+        "📎 Added to your outage message."
+    } else {
+        "📎 Додано до вашого повідомлення про збій."
+    }
+}
+
 /// What the chat hears about its message.
 pub fn outcome(o: &AlertOutcome, en: bool) -> Option<String> {
     Some(match (o, en) {
