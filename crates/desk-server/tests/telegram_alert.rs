@@ -487,13 +487,20 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     let a = &first.attachments[0];
     assert_eq!(a.sha256, sha256_hex(&photo));
     assert_eq!(a.size, photo.len() as u64);
-    assert_eq!(a.media_type, "image/png", "sniffed, not taken from Telegram");
+    assert_eq!(
+        a.media_type, "image/png",
+        "sniffed, not taken from Telegram"
+    );
     let res = w
         .cast
         .agent
         .get(&format!("/api/v1/attachments/{}", a.id))
         .await?;
-    assert_eq!(res.bytes().await?.to_vec(), photo, "the agent gets the bytes sent");
+    assert_eq!(
+        res.bytes().await?.to_vec(),
+        photo,
+        "the agent gets the bytes sent"
+    );
 
     // `/telephony` in a screenshot's caption, in the office group: filed at once, with it.
     let shot = png(50_000, 12);
@@ -511,8 +518,16 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     );
     let second = report_of(w, "telephony", 1).await?;
     let said = messages_of(w, second.id).await?;
-    assert!(said[0].body.starts_with("Не працює телефонія"), "{:?}", said[0]);
-    let sums: Vec<&str> = said[0].attachments.iter().map(|a| a.sha256.as_str()).collect();
+    assert!(
+        said[0].body.starts_with("Не працює телефонія"),
+        "{:?}",
+        said[0]
+    );
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
     assert_eq!(sums, [sha256_hex(&shot)]);
 
     // An album: one question for all of it, and the report has every photo, in order.
@@ -537,7 +552,11 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     edit_of(w, n.chat.id, question.message_id).await?;
     let program = report_of(w, "program", 0).await?;
     let said = messages_of(w, program.id).await?;
-    let sums: Vec<&str> = said[0].attachments.iter().map(|a| a.sha256.as_str()).collect();
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
     let sent: Vec<String> = album.iter().map(|p| sha256_hex(p)).collect();
     assert_eq!(sums, sent);
     Ok(())
@@ -561,7 +580,8 @@ async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_
         mime_type: "text/plain",
         bytes: log.clone(),
     };
-    w.api.push_document(&w.alert, &n.chat, &n.dispatcher, doc, None);
+    w.api
+        .push_document(&w.alert, &n.chat, &n.dispatcher, doc, None);
     // The draft takes the file and the kind is asked again: nothing filed yet, nobody paged.
     let again = nth_sent(w, n.chat.id, 3).await?;
     let again_text = again.text.clone().unwrap_or_default();
@@ -571,7 +591,10 @@ async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_
         "{again:?}"
     );
     assert_eq!(buttons(&again).len(), 4);
-    assert!(pages_of(&w.cast.agent).await?.is_empty(), "paged before the kind");
+    assert!(
+        pages_of(&w.cast.agent).await?.is_empty(),
+        "paged before the kind"
+    );
     let kinds = buttons(&question);
     w.api.push_callback(
         &w.alert,
@@ -610,7 +633,11 @@ async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_
     let other = report_of(w, "other", 0).await?;
     let said = messages_of(w, other.id).await?;
     assert!(said[0].body.starts_with("📎 photo_"), "{}", said[0].body);
-    let sums: Vec<&str> = said[0].attachments.iter().map(|a| a.sha256.as_str()).collect();
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
     assert_eq!(sums, [sha256_hex(&photo)]);
     Ok(())
 }
@@ -653,7 +680,9 @@ async fn a_file_in_reply_to_the_report_lands_in_it_and_one_over_20_mb_is_refused
         "{added}"
     );
     let messages = messages_of(w, report.id).await?;
-    let last = messages.last().ok_or_else(|| anyhow::anyhow!("no messages"))?;
+    let last = messages
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("no messages"))?;
     assert!(last.body.starts_with("📎 photo_"), "{}", last.body);
     assert_eq!(last.channel, Channel::Telegram);
     let sums: Vec<&str> = last.attachments.iter().map(|a| a.sha256.as_str()).collect();
@@ -688,7 +717,9 @@ async fn a_file_in_reply_to_the_report_lands_in_it_and_one_over_20_mb_is_refused
     assert!(told.contains("20 МБ"), "{told}");
     assert!(told.contains("програмі Desk"), "{told}");
     let messages = messages_of(w, report.id).await?;
-    let last = messages.last().ok_or_else(|| anyhow::anyhow!("no messages"))?;
+    let last = messages
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("no messages"))?;
     assert_eq!(last.body, "Відео з екрана оператора");
     assert!(last.attachments.is_empty(), "{last:?}");
     let calls_after = w
@@ -697,7 +728,10 @@ async fn a_file_in_reply_to_the_report_lands_in_it_and_one_over_20_mb_is_refused
         .iter()
         .filter(|c| c.method.eq_ignore_ascii_case("getFile"))
         .count();
-    assert_eq!(calls_before, calls_after, "getFile asked for a file over 20 MB");
+    assert_eq!(
+        calls_before, calls_after,
+        "getFile asked for a file over 20 MB"
+    );
 
     // The same as a new report, by a command in the caption: filed with the text, no file.
     let big = TgDocument {
@@ -741,7 +775,10 @@ async fn migration_0010_applies_after_0011_on_an_existing_database() -> anyhow::
         }
     }
     let data = tempfile::tempdir()?;
-    let url = format!("sqlite://{}?mode=rwc", data.path().join("desk.sqlite3").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        data.path().join("desk.sqlite3").display()
+    );
     {
         let mut conn = sqlx::SqliteConnection::connect(&url).await?;
         sqlx::migrate::Migrator::new(old.path())
@@ -752,7 +789,10 @@ async fn migration_0010_applies_after_0011_on_an_existing_database() -> anyhow::
             sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
                 .fetch_all(&mut conn)
                 .await?;
-        assert!(versions.contains(&11) && !versions.contains(&10), "{versions:?}");
+        assert!(
+            versions.contains(&11) && !versions.contains(&10),
+            "{versions:?}"
+        );
         conn.close().await?;
     }
     drop(desk_server::store::SqliteStore::open(data.path()).await?);

@@ -150,7 +150,7 @@ impl Core {
                                     &attachment_ids,
                                     now,
                                 )
-                                    .await?
+                                .await?
                                 {
                                     SupportOutcome::Added { ticket_id, number } => {
                                         AlertOutcome::Added { ticket_id, number }
@@ -289,11 +289,11 @@ async fn alert_in_tx(
                 None if kind.is_none() => (body.clone(), &Vec::new()),
                 None => (typed.to_owned(), &Vec::new()),
             };
-            let files = match validate::attachment_ids(&[files.as_slice(), &attachment_ids].concat())
-            {
-                Ok(f) => f,
-                Err(e) => return Ok(AlertOutcome::Refused(e)),
-            };
+            let files =
+                match validate::attachment_ids(&[files.as_slice(), &attachment_ids].concat()) {
+                    Ok(f) => f,
+                    Err(e) => return Ok(AlertOutcome::Refused(e)),
+                };
             if kind.is_none() && text.is_empty() {
                 return Ok(AlertOutcome::Refused(empty_report()));
             }

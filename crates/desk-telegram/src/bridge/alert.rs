@@ -202,7 +202,11 @@ impl Said {
                     body.push_str("\n\n");
                     body.push_str(n);
                 }
-                vec![keyboard_message(chat_id, body, kind_keyboard(*draft_id, en))]
+                vec![keyboard_message(
+                    chat_id,
+                    body,
+                    kind_keyboard(*draft_id, en),
+                )]
             }
             _ => answers(chat_id, o, en, self.note.as_deref()),
         }
@@ -217,8 +221,7 @@ async fn report(
     en: bool,
     said: Said,
 ) -> desk_core::Result<AlertOutcome> {
-    let answer: desk_core::services::AlertAnswer =
-        Box::new(move |o| said.answers(chat_id, o, en));
+    let answer: desk_core::services::AlertAnswer = Box::new(move |o| said.answers(chat_id, o, en));
     let outcome = ctx
         .core
         .telegram_alert(update_id, chat_id, input, answer)

@@ -45,9 +45,8 @@ impl DraftRow {
             kind,
             body: self.body,
             author: self.author,
-            attachment_ids: serde_json::from_str(&self.attachment_ids).map_err(|e| {
-                Error::internal(format!("stored alert draft attachment ids: {e}"))
-            })?,
+            attachment_ids: serde_json::from_str(&self.attachment_ids)
+                .map_err(|e| Error::internal(format!("stored alert draft attachment ids: {e}")))?,
             created_at_ms: self.created_at,
             updated_at_ms: self.updated_at,
             ticket_id: self.ticket_id,
