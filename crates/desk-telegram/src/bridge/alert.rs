@@ -446,4 +446,27 @@ mod tests {
         assert_eq!(parse_choice("alert:x:telephony"), None);
         assert_eq!(parse_choice("ticket:7"), None);
     }
+
+    fn message(fields: serde_json::Value) -> Message {
+        let mut m = serde_json::json!({"message_id": 1, "chat": {"id": 5, "type": "private"}});
+        if let (Some(m), Some(f)) = (m.as_object_mut(), fields.as_object()) {
+            m.extend(f.clone());
+        }
+        serde_json::from_value(m).unwrap()
+    }
+
+    #[test]
+    fn a_kind_command_counts_in_a_photos_caption_too() {
+        let photo =
+            serde_json::json!([{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]);
+        let m = message(
+            serde_json::json!({"photo": photo, "caption": "/telephony@desk_alert_bot усі лінії"}),
+        );
+        assert_eq!(command_of(&m), Some(("telephony", "усі лінії")));
+        let m = message(serde_json::json!({"photo": photo, "caption": "Телефонія лежить"}));
+        assert_eq!(command_of(&m), None);
+        let m = message(serde_json::json!({"text": "/other"}));
+        assert_eq!(command_of(&m), Some(("other", "")));
+        assert_eq!(command_of(&message(serde_json::json!({}))), None);
+    }
 }
