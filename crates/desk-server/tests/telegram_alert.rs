@@ -4,7 +4,11 @@
 //! buttons or a command), pages the agent on duty, and a second report joins the incident; the
 //! acknowledgement, updates and resolution reach every linked alert chat of every affected
 //! organisation once, and nobody else's; a message nobody picked a kind for is filed anyway; a
-//! restart between the question and the button files the report once.
+//! restart between the question and the button files the report once. Photos and files sent to
+//! the bot become the report's attachments (the same bytes, by sha256), join a draft waiting for
+//! its kind, or are added to the report they reply to; over 20 MB the chat is told to attach
+//! it in the app and the text still lands. Migration 0010 applies to a database that already
+//! has 0011.
 
 mod common;
 
@@ -18,7 +22,7 @@ use desk_domain::{
 };
 use desk_server::Clock;
 use desk_testkit::Session;
-use desk_testkit::bot_api::{Sent, TgChat, TgUser};
+use desk_testkit::bot_api::{Sent, TgChat, TgDocument, TgUser};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -410,5 +414,398 @@ async fn a_message_nobody_picked_a_kind_for_is_filed_and_a_restart_files_once() 
         .get_json(&format!("/api/v1/tickets/{}", incidents[0].ticket_ids[0]))
         .await?;
     assert_eq!(t.status, TicketStatus::New);
+    Ok(())
+}
+
+/// A small PNG: its signature is what the attachment service sniffs.
+fn png(len: usize, seed: u64) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    b.extend(noise(len, seed));
+    b
+}
+
+async fn messages_of(w: &World, ticket_id: Uuid) -> anyhow::Result<Vec<Message>> {
+    w.cast
+        .alice
+        .get_json(&format!("/api/v1/tickets/{ticket_id}/messages"))
+        .await
+}
+
+/// The report ticket (first of its incident) of the newest incident of kind `kind`.
+async fn report_of(w: &World, kind: &str, nth: usize) -> anyhow::Result<Ticket> {
+    let incidents: Vec<Incident> = w.cast.alice.get_json("/api/v1/incidents").await?;
+    let i = incidents
+        .iter()
+        .find(|i| i.kind.as_str() == kind)
+        .ok_or_else(|| anyhow::anyhow!("no {kind} incident in {incidents:?}"))?;
+    let id = i
+        .ticket_ids
+        .get(nth)
+        .ok_or_else(|| anyhow::anyhow!("no report {nth} in {i:?}"))?;
+    w.cast
+        .alice
+        .get_json(&format!("/api/v1/tickets/{id}"))
+        .await
+}
+
+#[tokio::test]
+async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() -> anyhow::Result<()>
+{
+    let n = night_scene().await?;
+    let w = &n.w;
+    let photo = png(200_000, 11);
+    w.api.push_photo(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        photo.clone(),
+        Some("АТС показує всі лінії червоними"),
+    );
+    let question = nth_sent(w, n.chat.id, 2).await?;
+    let asked = question.text.clone().unwrap_or_default();
+    assert!(asked.contains("Що саме не працює"), "{asked}");
+    assert!(!asked.contains("не додаються"), "{asked}");
+    let kinds = buttons(&question);
+    w.api.push_callback(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        question.message_id,
+        &kinds[1].1,
+    );
+    let filed = edit_of(w, n.chat.id, question.message_id).await?;
+    assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
+    let report = report_of(w, "telephony", 0).await?;
+    let messages = messages_of(w, report.id).await?;
+    let first = &messages[0];
+    assert!(
+        first.body.starts_with("АТС показує всі лінії червоними"),
+        "{}",
+        first.body
+    );
+    assert_eq!(first.attachments.len(), 1, "{first:?}");
+    let a = &first.attachments[0];
+    assert_eq!(a.sha256, sha256_hex(&photo));
+    assert_eq!(a.size, photo.len() as u64);
+    assert_eq!(
+        a.media_type, "image/png",
+        "sniffed, not taken from Telegram"
+    );
+    let res = w
+        .cast
+        .agent
+        .get(&format!("/api/v1/attachments/{}", a.id))
+        .await?;
+    assert_eq!(
+        res.bytes().await?.to_vec(),
+        photo,
+        "the agent gets the bytes sent"
+    );
+
+    // `/telephony` in a screenshot's caption, in the office group: filed at once, with it.
+    let shot = png(50_000, 12);
+    w.api.push_photo(
+        &w.alert,
+        &n.group,
+        &n.dispatcher,
+        shot.clone(),
+        Some("/telephony@desk_alert_bot"),
+    );
+    let joined = w.nth_to(n.group.id, 2).await?;
+    assert!(
+        joined.starts_with("Про збій уже відомо, працюємо"),
+        "{joined}"
+    );
+    let second = report_of(w, "telephony", 1).await?;
+    let said = messages_of(w, second.id).await?;
+    assert!(
+        said[0].body.starts_with("Не працює телефонія"),
+        "{:?}",
+        said[0]
+    );
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    assert_eq!(sums, [sha256_hex(&shot)]);
+
+    // An album: one question for all of it, and the report has every photo, in order.
+    let album = vec![png(20_000, 13), png(20_000, 14), png(20_000, 15)];
+    w.api.push_album(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        album.clone(),
+        Some("Програма видає помилку на кожному замовленні"),
+    );
+    let question = nth_sent(w, n.chat.id, 3).await?;
+    let_bridge_look().await;
+    assert_eq!(w.sent_to(n.chat.id).len(), 3, "asked once per photo");
+    w.api.push_callback(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        question.message_id,
+        &buttons(&question)[0].1,
+    );
+    edit_of(w, n.chat.id, question.message_id).await?;
+    let program = report_of(w, "program", 0).await?;
+    let said = messages_of(w, program.id).await?;
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    let sent: Vec<String> = album.iter().map(|p| sha256_hex(p)).collect();
+    assert_eq!(sums, sent);
+    Ok(())
+}
+
+#[tokio::test]
+async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_them()
+-> anyhow::Result<()> {
+    let n = night_scene().await?;
+    let w = &n.w;
+    w.api.push_text(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        "Водії з 01:40 не бачать нових замовлень",
+    );
+    let question = nth_sent(w, n.chat.id, 2).await?;
+    let log = noise(30_000, 21);
+    let doc = TgDocument {
+        file_name: "driver-app.log",
+        mime_type: "text/plain",
+        bytes: log.clone(),
+    };
+    w.api
+        .push_document(&w.alert, &n.chat, &n.dispatcher, doc, None);
+    // The draft takes the file and the kind is asked again: nothing filed yet, nobody paged.
+    let again = nth_sent(w, n.chat.id, 3).await?;
+    let again_text = again.text.clone().unwrap_or_default();
+    assert!(
+        again_text.starts_with("📎 Додано до вашого повідомлення про збій.")
+            && again_text.contains("Що саме не працює"),
+        "{again:?}"
+    );
+    assert_eq!(buttons(&again).len(), 4);
+    assert!(
+        pages_of(&w.cast.agent).await?.is_empty(),
+        "paged before the kind"
+    );
+    let kinds = buttons(&question);
+    w.api.push_callback(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        question.message_id,
+        &kinds[2].1,
+    );
+    let filed = edit_of(w, n.chat.id, question.message_id).await?;
+    assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
+    let report = report_of(w, "driver_app", 0).await?;
+    let messages = messages_of(w, report.id).await?;
+    assert_eq!(
+        messages[0].body,
+        "Водії з 01:40 не бачать нових замовлень\n\n— Оксана (@oksana_disp) (Telegram)",
+        "a file alone adds no line to the text"
+    );
+    let files: Vec<(&str, &str)> = messages[0]
+        .attachments
+        .iter()
+        .map(|a| (a.filename.as_str(), a.sha256.as_str()))
+        .collect();
+    assert_eq!(files, [("driver-app.log", sha256_hex(&log).as_str())]);
+    assert_eq!(pages_of(&w.cast.agent).await?.len(), 1);
+
+    // A photo alone, nothing waiting: a draft that names it; nobody presses a button, and the
+    // 3-minute filer files it as «інше» with the photo.
+    let photo = png(10_000, 22);
+    w.api
+        .push_photo(&w.alert, &n.chat, &n.dispatcher, photo.clone(), None);
+    let asked = nth_sent(w, n.chat.id, 4).await?;
+    assert!(!buttons(&asked).is_empty(), "{asked:?}");
+    w.cast.server.clock.advance(chrono::Duration::minutes(4));
+    let filed = w.nth_to(n.chat.id, 5).await?;
+    assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
+    let other = report_of(w, "other", 0).await?;
+    let said = messages_of(w, other.id).await?;
+    assert!(said[0].body.starts_with("📎 photo_"), "{}", said[0].body);
+    let sums: Vec<&str> = said[0]
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    assert_eq!(sums, [sha256_hex(&photo)]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_file_in_reply_to_the_report_lands_in_it_and_one_over_20_mb_is_refused_plainly()
+-> anyhow::Result<()> {
+    let n = night_scene().await?;
+    let w = &n.w;
+    w.api.push_text(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        "/program Не відкривається програма",
+    );
+    let accepted = nth_sent(w, n.chat.id, 2).await?;
+    let report = report_of(w, "program", 0).await?;
+    assert!(
+        accepted
+            .text
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&format!("#{}", report.number)),
+        "{accepted:?}"
+    );
+
+    // A screenshot in reply to «Прийнято: звернення #N», without a word: added to #N.
+    let shot = png(80_000, 31);
+    w.api.push_photo_reply(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        accepted.message_id,
+        shot.clone(),
+        None,
+    );
+    let added = w.nth_to(n.chat.id, 3).await?;
+    assert!(
+        added.contains(&format!("Додано до звернення #{}", report.number)),
+        "{added}"
+    );
+    let messages = messages_of(w, report.id).await?;
+    let last = messages
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("no messages"))?;
+    assert!(last.body.starts_with("📎 photo_"), "{}", last.body);
+    assert_eq!(last.channel, Channel::Telegram);
+    let sums: Vec<&str> = last.attachments.iter().map(|a| a.sha256.as_str()).collect();
+    assert_eq!(sums, [sha256_hex(&shot)]);
+
+    // A video over the Bot API's 20 MB with a few words: told plainly, the words land.
+    let calls_before = w
+        .api
+        .calls()
+        .iter()
+        .filter(|c| c.method.eq_ignore_ascii_case("getFile"))
+        .count();
+    let big = TgDocument {
+        file_name: "ekran.mp4",
+        mime_type: "video/mp4",
+        bytes: noise(21 * 1024 * 1024, 32),
+    };
+    w.api.push_document_reply(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        accepted.message_id,
+        big,
+        Some("Відео з екрана оператора"),
+    );
+    let told = w.nth_to(n.chat.id, 4).await?;
+    assert!(
+        told.contains(&format!("Додано до звернення #{}", report.number)),
+        "{told}"
+    );
+    assert!(told.contains("«ekran.mp4» завеликий"), "{told}");
+    assert!(told.contains("20 МБ"), "{told}");
+    assert!(told.contains("програмі Desk"), "{told}");
+    let messages = messages_of(w, report.id).await?;
+    let last = messages
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("no messages"))?;
+    assert_eq!(last.body, "Відео з екрана оператора");
+    assert!(last.attachments.is_empty(), "{last:?}");
+    let calls_after = w
+        .api
+        .calls()
+        .iter()
+        .filter(|c| c.method.eq_ignore_ascii_case("getFile"))
+        .count();
+    assert_eq!(
+        calls_before, calls_after,
+        "getFile asked for a file over 20 MB"
+    );
+
+    // The same as a new report, by a command in the caption: filed with the text, no file.
+    let big = TgDocument {
+        file_name: "dzvinky.mp4",
+        mime_type: "video/mp4",
+        bytes: noise(21 * 1024 * 1024, 33),
+    };
+    w.api.push_document(
+        &w.alert,
+        &n.chat,
+        &n.dispatcher,
+        big,
+        Some("/telephony Запис: дзвінки обриваються"),
+    );
+    let filed = w.nth_to(n.chat.id, 5).await?;
+    assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
+    assert!(filed.contains("«dzvinky.mp4» завеликий"), "{filed}");
+    let calls = report_of(w, "telephony", 0).await?;
+    let said = messages_of(w, calls.id).await?;
+    assert!(
+        said[0].body.starts_with("Запис: дзвінки обриваються"),
+        "{}",
+        said[0].body
+    );
+    assert!(said[0].attachments.is_empty());
+    Ok(())
+}
+
+/// 0010 came after 0011 was released: an install that has 0011 applied (and no 0010) opens
+/// fine, and the draft table gains its files.
+#[tokio::test]
+async fn migration_0010_applies_after_0011_on_an_existing_database() -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let old = tempfile::tempdir()?;
+    for e in std::fs::read_dir(&src)? {
+        let p = e?.path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !name.starts_with("0010_") {
+            std::fs::copy(&p, old.path().join(name))?;
+        }
+    }
+    let data = tempfile::tempdir()?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        data.path().join("desk.sqlite3").display()
+    );
+    {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+        sqlx::migrate::Migrator::new(old.path())
+            .await?
+            .run(&mut conn)
+            .await?;
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&mut conn)
+                .await?;
+        assert!(
+            versions.contains(&11) && !versions.contains(&10),
+            "{versions:?}"
+        );
+        conn.close().await?;
+    }
+    drop(desk_server::store::SqliteStore::open(data.path()).await?);
+    let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await?;
+    assert!(versions.contains(&10), "{versions:?}");
+    let ids: Option<String> =
+        sqlx::query_scalar("SELECT attachment_ids FROM telegram_alert_drafts LIMIT 1")
+            .fetch_optional(&mut conn)
+            .await?;
+    assert!(ids.is_none(), "no drafts yet, but the column is there");
     Ok(())
 }

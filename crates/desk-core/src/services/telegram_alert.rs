@@ -7,6 +7,12 @@
 //! buttons the bot answers with; until then the text waits as a draft, written in the same
 //! transaction that handles the update. A draft nobody chose a kind for is filed as «інше»
 //! after [`DRAFT_WAIT_MS`], so nothing written at night is left unfiled.
+//!
+//! Files come as attachments the bridge already stored as the linked customer's uploads (it
+//! downloads them before the transaction that claims the update, as the support bot does):
+//! they wait with the draft and are the report's files once it is filed; a file in reply to the
+//! bot's «Прийнято: звернення #N» is added to #N. A file sent alone, with no draft waiting,
+//! starts one whose text names the file, and the bot asks the kind as for any text.
 
 use desk_domain::{Bot, IncidentEventKind, OutageKind, rules};
 use tracing::instrument;
@@ -27,12 +33,16 @@ const STALE_BATCH: i64 = 50;
 #[derive(Debug, Clone)]
 pub enum AlertInput {
     /// Text (maybe empty, after a kind command) from `author`; `kind` when a command named it;
-    /// `reply_to` the bot's message it answers, if any.
+    /// `reply_to` the bot's message it answers, if any; `attachment_ids` the files that came
+    /// with it, already stored. `files_only`: nobody typed anything and `body` only names the
+    /// files («📎 photo_12.jpg»), so it does not add a line to a waiting draft's text.
     Report {
         kind: Option<OutageKind>,
         body: String,
         author: String,
         reply_to: Option<i64>,
+        attachment_ids: Vec<Uuid>,
+        files_only: bool,
     },
     /// The dispatcher pressed kind `kind` under the bot's question about draft `draft_id`.
     Choose { draft_id: i64, kind: OutageKind },
@@ -55,8 +65,9 @@ pub struct FiledReport {
 pub enum AlertOutcome {
     /// Filed as a report.
     Filed(FiledReport),
-    /// Kept as draft `draft_id`; the bot asks which kind.
-    AskKind { draft_id: i64 },
+    /// Kept as draft `draft_id`; the bot asks which kind. `joined`: the message joined a draft
+    /// that was already waiting (the rest of an album, a file after the text).
+    AskKind { draft_id: i64, joined: bool },
     /// A reply to the bot's message about report #N: added to it.
     Added { ticket_id: Uuid, number: i64 },
     /// The button was pressed after the draft was filed (as report #N).
@@ -121,6 +132,7 @@ impl Core {
                     AlertInput::Report {
                         reply_to: Some(m),
                         body,
+                        attachment_ids,
                         ..
                     } if let Some(ticket_id) =
                         tx.ticket_of_sent_in_tx(Bot::Alert, chat_id, m).await? =>
@@ -129,8 +141,16 @@ impl Core {
                             None => AlertOutcome::NotLinked,
                             Some(actor) => {
                                 let body = validate::body(&body);
-                                match add_to_ticket(tx, actor, &calendar, ticket_id, body, &[], now)
-                                    .await?
+                                match add_to_ticket(
+                                    tx,
+                                    actor,
+                                    &calendar,
+                                    ticket_id,
+                                    body,
+                                    &attachment_ids,
+                                    now,
+                                )
+                                .await?
                                 {
                                     SupportOutcome::Added { ticket_id, number } => {
                                         AlertOutcome::Added { ticket_id, number }
@@ -249,31 +269,51 @@ async fn alert_in_tx(
     }
     match input {
         AlertInput::Report {
-            kind, body, author, ..
+            kind,
+            body,
+            author,
+            attachment_ids,
+            files_only,
+            ..
         } => {
             let body = body.trim().to_owned();
+            let typed = if files_only { "" } else { body.as_str() };
             let waiting = tx.waiting_alert_draft(chat_id).await?;
-            // What the chat wrote while the bot waited for the kind belongs to the same report.
-            let text = match &waiting {
-                Some(d) if !body.is_empty() => format!("{}\n{body}", d.body),
-                Some(d) => d.body.clone(),
-                None => body.clone(),
+            // What the chat wrote or sent while the bot waited for the kind belongs to the same
+            // report.
+            let (text, files) = match &waiting {
+                Some(d) if !typed.is_empty() => (format!("{}\n{typed}", d.body), &d.attachment_ids),
+                Some(d) => (d.body.clone(), &d.attachment_ids),
+                // Files alone, kind unknown: the draft's text names them, so the report says
+                // what came. With a kind, its title says enough (see `file`).
+                None if kind.is_none() => (body.clone(), &Vec::new()),
+                None => (typed.to_owned(), &Vec::new()),
             };
+            let files =
+                match validate::attachment_ids(&[files.as_slice(), &attachment_ids].concat()) {
+                    Ok(f) => f,
+                    Err(e) => return Ok(AlertOutcome::Refused(e)),
+                };
             if kind.is_none() && text.is_empty() {
                 return Ok(AlertOutcome::Refused(empty_report()));
             }
+            let joined = waiting.is_some();
             let id = match waiting {
                 Some(d) => {
-                    tx.update_alert_draft(d.id, kind, &text, now).await?;
+                    tx.update_alert_draft(d.id, kind, &text, &files, now)
+                        .await?;
                     d.id
                 }
                 None => {
-                    tx.insert_alert_draft(chat_id, kind, &text, &author, now)
+                    tx.insert_alert_draft(chat_id, kind, &text, &files, &author, now)
                         .await?
                 }
             };
             let Some(kind) = kind else {
-                return Ok(AlertOutcome::AskKind { draft_id: id });
+                return Ok(AlertOutcome::AskKind {
+                    draft_id: id,
+                    joined,
+                });
             };
             let draft = tx
                 .alert_draft(id)
@@ -339,7 +379,7 @@ async fn file(tx: &mut dyn Tx, d: &AlertDraft, kind: OutageKind, now: i64) -> Re
         id: Uuid::now_v7(),
         kind,
         description,
-        attachment_ids: Vec::new(),
+        attachment_ids: d.attachment_ids.clone(),
         organization_id,
         created_at_ms: None,
         page: true,

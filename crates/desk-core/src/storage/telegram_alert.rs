@@ -16,6 +16,8 @@ pub struct AlertDraft {
     pub kind: Option<OutageKind>,
     pub body: String,
     pub author: String,
+    /// Files already stored from its messages, in the order they came.
+    pub attachment_ids: Vec<Uuid>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     /// The report it became.
@@ -33,15 +35,17 @@ pub trait TelegramAlertRows {
         chat_id: i64,
         kind: Option<OutageKind>,
         body: &str,
+        attachment_ids: &[Uuid],
         author: &str,
         now_ms: i64,
     ) -> Result<i64>;
-    /// Replaces a waiting draft's text and kind.
+    /// Replaces a waiting draft's text, files and kind.
     async fn update_alert_draft(
         &mut self,
         id: i64,
         kind: Option<OutageKind>,
         body: &str,
+        attachment_ids: &[Uuid],
         now_ms: i64,
     ) -> Result<()>;
     /// Marks the draft filed as report `ticket_id`.

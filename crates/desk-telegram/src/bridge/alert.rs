@@ -1,6 +1,6 @@
-//! The alert bot: a linked chat's message becomes an outage report (desk-core's
-//! `telegram_alert`, the same path as `POST /outages`), and the incident's news reaches every
-//! linked alert chat of the organisations it affects, once each.
+//! The alert bot: a linked chat's message, with its photos and files, becomes an outage report
+//! (desk-core's `telegram_alert`, the same path as `POST /outages`), and the incident's news
+//! reaches every linked alert chat of the organisations it affects, once each.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -10,10 +10,12 @@ use desk_core::services::{AlertInput, AlertOutcome, Announcement, announced_even
 use desk_domain::{Bot as BotKind, ChangeData, Incident, OutageKind, TelegramLink};
 
 use super::notify::{follow_log, reader};
-use super::poll::html;
+use super::poll::{answer, html};
 use super::support::{edit, keyboard_message};
-use super::{BotCtx, alert_text, pause, text};
-use crate::types::{AnswerCallbackQuery, CallbackQuery, InlineKeyboardMarkup, Update, User};
+use super::{BotCtx, alert_text, files, pause, text};
+use crate::types::{
+    AnswerCallbackQuery, CallbackQuery, InlineKeyboardMarkup, Message, Update, User,
+};
 
 const NEWS_CURSOR: &str = "alert-news";
 /// Where the news cursor was first set, as a time: events before it are history, not news.
@@ -68,7 +70,7 @@ fn answers(
         body.push_str(n);
     }
     match outcome {
-        AlertOutcome::AskKind { draft_id } => {
+        AlertOutcome::AskKind { draft_id, .. } => {
             vec![keyboard_message(
                 chat_id,
                 body,
@@ -79,9 +81,26 @@ fn answers(
     }
 }
 
+/// A leading `/command` of the text or, for a photo or file, of its caption (a dispatcher sends
+/// `/telephony` with a screenshot of the telephony panel).
+fn command_of(m: &Message) -> Option<(&str, &str)> {
+    if m.text.is_some() {
+        return m.command();
+    }
+    let rest = m.caption.as_deref()?.strip_prefix('/')?;
+    let (word, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = word.split_once('@').map_or(word, |(n, _)| n);
+    (!name.is_empty()).then_some((name, args.trim()))
+}
+
 /// Handles an alert-bot update if it is the alert bot's own business (a linked chat's message,
 /// a kind button); `false` leaves it to the handling both bots share (`/start <code>`, help
 /// for an unlinked chat, groups' chatter).
+///
+/// Files come first (`files.rs`, as for the support bot): downloaded and stored as the linked
+/// customer's uploads before the one write that claims the update and keeps them with the draft
+/// or the report. A crash in between leaves uploads nothing refers to, and the repeated update
+/// stores the files again, so the report shows them once.
 pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<bool> {
     if let Some(q) = &u.callback_query {
         return choose(ctx, u.update_id, q).await;
@@ -93,52 +112,105 @@ pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<bool> 
         return Ok(false);
     }
     let chat_id = m.chat.id;
-    if ctx
+    let Some(link) = ctx
         .core
         .telegram_link_for_chat(BotKind::Alert, chat_id)
         .await?
-        .is_none()
-    {
+    else {
         return Ok(false);
-    }
+    };
     let answers_bot = m
         .reply_to_message
         .as_ref()
         .filter(|r| r.from.as_ref().is_some_and(|f| f.is_bot))
         .map(|r| r.message_id);
+    let command = command_of(m);
     // In groups the bot hears only commands and replies to its own messages.
-    if m.chat.kind.is_group() && m.command().is_none() && answers_bot.is_none() {
+    if m.chat.kind.is_group() && command.is_none() && answers_bot.is_none() {
         return Ok(false);
     }
     let en = text::english(m.from.as_ref().and_then(|f| f.language_code.as_deref()));
-    let (kind, body) = match m.command() {
+    let (kind, typed) = match command {
         Some((c, rest)) => match alert_text::kind_of_command(c) {
-            Some(k) => (Some(k), rest.to_owned()),
+            Some(k) => (Some(k), rest),
             None => return help(ctx, u.update_id, chat_id, en).await.map(|_| true),
         },
-        None => (None, m.text_or_caption().unwrap_or_default().to_owned()),
+        None => (None, m.text_or_caption().unwrap_or_default()),
     };
-    let has_media =
-        !m.photo.is_empty() || m.document.is_some() || m.video.is_some() || m.voice.is_some();
-    if kind.is_none() && body.trim().is_empty() {
-        let say = if has_media {
-            alert_text::files_in_app(en).to_owned()
-        } else {
-            alert_text::help(en)
-        };
-        return help_with(ctx, u.update_id, chat_id, say, en)
-            .await
-            .map(|_| true);
+    let typed = typed.trim();
+    if kind.is_none() && typed.is_empty() && !files::has_files(m) {
+        // A sticker, a location…: what the bot takes, with the buttons to report at once.
+        return help(ctx, u.update_id, chat_id, en).await.map(|_| true);
     }
-    let note = has_media.then(|| alert_text::files_in_app(en));
+    let Some(files) = files::files_of_update(ctx, u.update_id, &link, m).await? else {
+        // Handled before (a repeat after a crash): nothing to download again.
+        return Ok(true);
+    };
+    let note = text::file_notes(&files.too_large, &files.failed, en);
+    if kind.is_none() && typed.is_empty() && files.ids.is_empty() && answers_bot.is_some() {
+        // Only a file the bot could not take, in reply to its message: say so, add nothing.
+        answer(ctx, u.update_id, chat_id, note).await?;
+        return Ok(true);
+    }
+    let files_only = typed.is_empty() && !files.ids.is_empty();
+    let said = Said {
+        note,
+        files_only,
+        album: m.media_group_id.is_some(),
+    };
     let input = AlertInput::Report {
         kind,
-        body,
+        body: if files_only {
+            files.label()
+        } else {
+            typed.to_owned()
+        },
         author: author(m.from.as_ref()),
         reply_to: answers_bot,
+        attachment_ids: files.ids,
+        files_only,
     };
-    report(ctx, u.update_id, chat_id, input, en, note).await?;
+    report(ctx, u.update_id, chat_id, input, en, said).await?;
     Ok(true)
+}
+
+/// What else the chat is told about its message: files the bot could not take, and whether it
+/// was files alone (which, joining a waiting draft, need no new question).
+struct Said {
+    note: Option<String>,
+    files_only: bool,
+    album: bool,
+}
+
+impl Said {
+    fn answers(&self, chat_id: i64, o: &AlertOutcome, en: bool) -> Vec<serde_json::Value> {
+        match o {
+            AlertOutcome::AskKind {
+                draft_id,
+                joined: true,
+            } if self.files_only => {
+                // The rest of an album joins quietly: the question is already above.
+                if self.album && self.note.is_none() {
+                    return Vec::new();
+                }
+                let mut body = format!(
+                    "{}\n{}",
+                    alert_text::files_added(en),
+                    alert_text::ask_kind(en)
+                );
+                if let Some(n) = &self.note {
+                    body.push_str("\n\n");
+                    body.push_str(n);
+                }
+                vec![keyboard_message(
+                    chat_id,
+                    body,
+                    kind_keyboard(*draft_id, en),
+                )]
+            }
+            _ => answers(chat_id, o, en, self.note.as_deref()),
+        }
+    }
 }
 
 async fn report(
@@ -147,9 +219,9 @@ async fn report(
     chat_id: i64,
     input: AlertInput,
     en: bool,
-    note: Option<&'static str>,
+    said: Said,
 ) -> desk_core::Result<AlertOutcome> {
-    let answer: desk_core::services::AlertAnswer = Box::new(move |o| answers(chat_id, o, en, note));
+    let answer: desk_core::services::AlertAnswer = Box::new(move |o| said.answers(chat_id, o, en));
     let outcome = ctx
         .core
         .telegram_alert(update_id, chat_id, input, answer)
@@ -163,19 +235,9 @@ async fn report(
     Ok(outcome)
 }
 
-async fn help(ctx: &BotCtx, update_id: i64, chat_id: i64, en: bool) -> desk_core::Result<()> {
-    help_with(ctx, update_id, chat_id, alert_text::help(en), en).await
-}
-
 /// The help, with the kind buttons: pressing one files a report of that kind at once.
-async fn help_with(
-    ctx: &BotCtx,
-    update_id: i64,
-    chat_id: i64,
-    body: String,
-    en: bool,
-) -> desk_core::Result<()> {
-    let request = keyboard_message(chat_id, body, kind_keyboard(0, en));
+async fn help(ctx: &BotCtx, update_id: i64, chat_id: i64, en: bool) -> desk_core::Result<()> {
+    let request = keyboard_message(chat_id, alert_text::help(en), kind_keyboard(0, en));
     if ctx
         .core
         .answer_telegram_update(BotKind::Alert, update_id, chat_id, Some(request))
@@ -210,6 +272,8 @@ async fn choose(ctx: &BotCtx, update_id: i64, q: &CallbackQuery) -> desk_core::R
             body: String::new(),
             author: author(Some(&q.from)),
             reply_to: None,
+            attachment_ids: Vec::new(),
+            files_only: false,
         }
     } else {
         AlertInput::Choose { draft_id, kind }
@@ -381,5 +445,28 @@ mod tests {
         );
         assert_eq!(parse_choice("alert:x:telephony"), None);
         assert_eq!(parse_choice("ticket:7"), None);
+    }
+
+    fn message(fields: serde_json::Value) -> Message {
+        let mut m = serde_json::json!({"message_id": 1, "chat": {"id": 5, "type": "private"}});
+        if let (Some(m), Some(f)) = (m.as_object_mut(), fields.as_object()) {
+            m.extend(f.clone());
+        }
+        serde_json::from_value(m).unwrap()
+    }
+
+    #[test]
+    fn a_kind_command_counts_in_a_photos_caption_too() {
+        let photo =
+            serde_json::json!([{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]);
+        let m = message(
+            serde_json::json!({"photo": photo, "caption": "/telephony@desk_alert_bot усі лінії"}),
+        );
+        assert_eq!(command_of(&m), Some(("telephony", "усі лінії")));
+        let m = message(serde_json::json!({"photo": photo, "caption": "Телефонія лежить"}));
+        assert_eq!(command_of(&m), None);
+        let m = message(serde_json::json!({"text": "/other"}));
+        assert_eq!(command_of(&m), Some(("other", "")));
+        assert_eq!(command_of(&message(serde_json::json!({}))), None);
     }
 }

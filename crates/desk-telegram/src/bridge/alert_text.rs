@@ -46,6 +46,15 @@ pub fn ask_kind(en: bool) -> String {
     }
 }
 
+/// A file joined the message that waits for its kind.
+pub fn files_added(en: bool) -> &'static str {
+    if en {
+        "📎 Added to your outage message."
+    } else {
+        "📎 Додано до вашого повідомлення про збій."
+    }
+}
+
 /// What the chat hears about its message.
 pub fn outcome(o: &AlertOutcome, en: bool) -> Option<String> {
     Some(match (o, en) {
@@ -89,18 +98,9 @@ fn filed(r: &FiledReport, en: bool) -> String {
 /// What the linked alert chat hears when it writes something the bot cannot file.
 pub fn help(en: bool) -> String {
     if en {
-        "Write here when something is down, at any hour: what happened and since when, then pick what is down. Or send a command: /program — the dispatch program, /telephony — telephony, /drivers — drivers get no orders, /other — something else.\nWhen a specialist takes the outage, every update and when it is fixed arrive here.".into()
+        "Write here when something is down, at any hour: what happened and since when, then pick what is down. A screenshot or a file helps too: it is attached to the report. Or send a command: /program — the dispatch program, /telephony — telephony, /drivers — drivers get no orders, /other — something else.\nWhen a specialist takes the outage, every update and when it is fixed arrive here.".into()
     } else {
-        "Пишіть сюди, коли щось не працює, хоч уночі: що сталося і з якого часу, а потім оберіть, що саме. Або одразу командою: /program — не працює програма, /telephony — телефонія, /drivers — водії не отримують замовлення, /other — інше.\nКоли спеціаліст візьме збій у роботу, сюди прийдуть усі новини про нього і повідомлення, що все відновлено.".into()
-    }
-}
-
-/// Files sent to the alert bot: the text is taken, the files are not (yet).
-pub fn files_in_app(en: bool) -> &'static str {
-    if en {
-        "Files sent here are not attached: if they matter, add them to the report in the Desk app."
-    } else {
-        "Файли, надіслані сюди, до звернення не додаються: якщо вони потрібні, додайте їх у програмі Desk."
+        "Пишіть сюди, коли щось не працює, хоч уночі: що сталося і з якого часу, а потім оберіть, що саме. Фото екрана чи файл теж можна надіслати — їх додамо до звернення. Або одразу командою: /program — не працює програма, /telephony — телефонія, /drivers — водії не отримують замовлення, /other — інше.\nКоли спеціаліст візьме збій у роботу, сюди прийдуть усі новини про нього і повідомлення, що все відновлено.".into()
     }
 }
 

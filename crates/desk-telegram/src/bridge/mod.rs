@@ -15,12 +15,14 @@
 //! resolution, once; **file_waiting** files a message nobody chose a kind for as «інше».
 //!
 //! The support bot's updates are handled in `support.rs` (files in, the «which ticket?»
-//! keyboard, `/new`, edits, `/help`). And one **notify** task reads the change log from a cursor
+//! keyboard, `/new`, edits, `/help`), the alert bot's in `alert.rs`; both take a message's
+//! files through `files.rs`. And one **notify** task reads the change log from a cursor
 //! kept with what it queues, and queues what chats must hear: a specialist's reply to a ticket
 //! of a linked organisation, with its files (read from the blob store when sent).
 
 mod alert;
 mod alert_text;
+mod files;
 mod notify;
 mod poll;
 mod send;

@@ -1,33 +1,23 @@
 //! The support bot's updates: each handled by one desk-core call that claims it with its effect
 //! and queues the answers (see `services/telegram_support.rs` for where a message goes).
 //!
-//! Files come first: a photo, document, video or voice note is downloaded with `getFile` and
-//! stored through desk-core's attachment service as the linked customer's upload (the same
-//! sha256, sniffing and size limit as the app's), then the one write attaches it. Over the Bot
-//! API's 20 MB download limit a file is not fetched: the chat is told plainly to attach it in
-//! the app, and the text still lands.
+//! Files come first (`files.rs`, shared with the alert bot): downloaded and stored as the
+//! linked customer's uploads, then the one write attaches them. Over the Bot API's 20 MB
+//! download limit a file is not fetched: the chat is told plainly to attach it in the app, and
+//! the text still lands.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use desk_core::Viewer;
 use desk_core::services::{SupportAnswer, SupportChoice, SupportMessage, SupportOutcome};
-use desk_domain::ErrorCode;
-use desk_domain::{Bot as BotKind, Role, TelegramLink};
-use futures::StreamExt;
+use desk_domain::{Bot as BotKind, TelegramLink};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::files::{customer, files_of_update};
 use super::poll::{answer, html, start};
 use super::{BotCtx, text};
-use crate::Error;
 use crate::types::{
     AnswerCallbackQuery, CallbackQuery, EditMessageText, InlineKeyboardButton,
     InlineKeyboardMarkup, Message, ParseMode, SendMessage, Update,
 };
-
-/// Largest file a bot may download from Telegram (`getFile`).
-pub const DOWNLOAD_LIMIT: u64 = 20 * 1024 * 1024;
 
 /// Handles one update of the support bot.
 pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
@@ -72,15 +62,6 @@ pub(crate) async fn handle(ctx: &BotCtx, u: &Update) -> desk_core::Result<()> {
     }
 }
 
-/// The linked customer the chat speaks for: their organisation's tickets, nothing else.
-fn customer(link: &TelegramLink) -> Viewer {
-    Viewer {
-        user_id: link.linked_by,
-        role: Role::Customer,
-        organization_id: Some(link.organization_id),
-    }
-}
-
 /// `/tickets`: the linked service's open tickets, newest first.
 async fn open_tickets(
     ctx: &BotCtx,
@@ -98,123 +79,6 @@ async fn open_tickets(
     answer(ctx, update_id, link.chat.id, Some(list)).await
 }
 
-/// A file of a Telegram message, as it will be stored.
-struct TgFile {
-    file_id: String,
-    size: Option<u64>,
-    name: String,
-}
-
-fn files_of(m: &Message) -> Vec<TgFile> {
-    let id = m.message_id;
-    let mut out = Vec::new();
-    if let Some(p) = m.largest_photo() {
-        out.push(TgFile {
-            file_id: p.file_id.clone(),
-            size: p.file_size,
-            // Telegram re-encodes every photo as JPEG.
-            name: format!("photo_{id}.jpg"),
-        });
-    }
-    if let Some(d) = &m.document {
-        out.push(TgFile {
-            file_id: d.file_id.clone(),
-            size: d.file_size,
-            name: d.file_name.clone().unwrap_or_else(|| format!("file_{id}")),
-        });
-    }
-    if let Some(v) = &m.video {
-        out.push(TgFile {
-            file_id: v.file_id.clone(),
-            size: v.file_size,
-            name: v
-                .file_name
-                .clone()
-                .unwrap_or_else(|| format!("video_{id}.mp4")),
-        });
-    }
-    if let Some(v) = &m.voice {
-        out.push(TgFile {
-            file_id: v.file_id.clone(),
-            size: v.file_size,
-            name: format!("voice_{id}.ogg"),
-        });
-    }
-    out
-}
-
-/// What became of a message's files.
-#[derive(Default)]
-pub(crate) struct Files {
-    pub ids: Vec<Uuid>,
-    pub names: Vec<String>,
-    /// Over the download limit (or the server's own): to be attached in the app.
-    pub too_large: Vec<String>,
-    /// Telegram would not hand them over.
-    pub failed: Vec<String>,
-}
-
-fn retry_later(what: &str, e: impl std::fmt::Display) -> desk_core::Error {
-    let mut err = desk_core::Error::unavailable();
-    err.cause = Some(format!("{what}: {e}"));
-    err
-}
-
-/// Downloads the message's files and stores them as `v`'s uploads. A failure that may pass
-/// (the network, Telegram's 5xx) is an error, so the update is tried again later.
-async fn take_files(ctx: &BotCtx, v: &Viewer, m: &Message) -> desk_core::Result<Files> {
-    let mut got = Files::default();
-    for f in files_of(m) {
-        if f.size.is_some_and(|s| s > DOWNLOAD_LIMIT) {
-            got.too_large.push(f.name);
-            continue;
-        }
-        let fetched = match ctx.api.get_file(&f.file_id).await {
-            Ok(file) => ctx.api.download(&file, DOWNLOAD_LIMIT).await,
-            Err(e) => Err(e),
-        };
-        let download = match fetched {
-            Ok(d) => d,
-            Err(Error::TooLarge { .. }) => {
-                got.too_large.push(f.name);
-                continue;
-            }
-            Err(Error::Rejected { description, .. }) if description.contains("too big") => {
-                got.too_large.push(f.name);
-                continue;
-            }
-            Err(Error::Rejected { description, .. }) => {
-                tracing::warn!(%description, "telegram will not hand over a file");
-                got.failed.push(f.name);
-                continue;
-            }
-            Err(e) => return Err(retry_later("getFile or the file's download", e)),
-        };
-        let over = Arc::new(AtomicBool::new(false));
-        let seen = over.clone();
-        let declared = download.len;
-        let body = download.into_stream().map(move |c| {
-            if let Err(Error::TooLarge { .. }) = &c {
-                seen.store(true, Ordering::Relaxed);
-            }
-            c
-        });
-        match ctx.core.upload(v, &f.name, declared, Box::pin(body)).await {
-            Ok(a) => {
-                got.ids.push(a.id);
-                got.names.push(a.filename);
-            }
-            Err(e) if e.code == ErrorCode::PayloadTooLarge => got.too_large.push(f.name),
-            Err(_) if over.load(Ordering::Relaxed) => got.too_large.push(f.name),
-            Err(e) if e.code == ErrorCode::UploadIncomplete => {
-                return Err(retry_later("file download", "cut short"));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
 /// A text, photo, file… from the linked chat: into the ticket it answers, or held and asked.
 async fn message(
     ctx: &BotCtx,
@@ -225,21 +89,13 @@ async fn message(
     en: bool,
 ) -> desk_core::Result<()> {
     let chat_id = m.chat.id;
-    let files = if files_of(m).is_empty() {
-        Files::default()
-    } else if ctx
-        .core
-        .telegram_update_handled(ctx.kind, update_id)
-        .await?
-    {
+    let Some(files) = files_of_update(ctx, update_id, link, m).await? else {
         // Handled before (a repeat after a crash): nothing to download again.
         return Ok(());
-    } else {
-        take_files(ctx, &customer(link), m).await?
     };
     let typed = m.text_or_caption().map(str::trim).unwrap_or("");
-    let body = if typed.is_empty() && !files.names.is_empty() {
-        format!("📎 {}", files.names.join(", "))
+    let body = if typed.is_empty() {
+        files.label()
     } else {
         typed.to_owned()
     };

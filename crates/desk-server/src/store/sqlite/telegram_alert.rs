@@ -17,13 +17,18 @@ struct DraftRow {
     kind: Option<String>,
     body: String,
     author: String,
+    attachment_ids: String,
     created_at: i64,
     updated_at: i64,
     ticket_id: Option<Uuid>,
 }
 
-const DRAFT_SELECT: &str = "SELECT id, chat_id, kind, body, author, created_at, updated_at, \
-    ticket_id FROM telegram_alert_drafts";
+const DRAFT_SELECT: &str = "SELECT id, chat_id, kind, body, author, attachment_ids, created_at, \
+    updated_at, ticket_id FROM telegram_alert_drafts";
+
+fn ids_json(ids: &[Uuid]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
 
 impl DraftRow {
     fn into_draft(self) -> Result<AlertDraft> {
@@ -40,6 +45,8 @@ impl DraftRow {
             kind,
             body: self.body,
             author: self.author,
+            attachment_ids: serde_json::from_str(&self.attachment_ids)
+                .map_err(|e| Error::internal(format!("stored alert draft attachment ids: {e}")))?,
             created_at_ms: self.created_at,
             updated_at_ms: self.updated_at,
             ticket_id: self.ticket_id,
@@ -89,16 +96,18 @@ impl TelegramAlertRows for WriteCtx {
         chat_id: i64,
         kind: Option<OutageKind>,
         body: &str,
+        attachment_ids: &[Uuid],
         author: &str,
         now_ms: i64,
     ) -> Result<i64> {
         let id = sqlx::query(
-            "INSERT INTO telegram_alert_drafts (chat_id, kind, body, author, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            "INSERT INTO telegram_alert_drafts (chat_id, kind, body, attachment_ids, author, \
+             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         )
         .bind(chat_id)
         .bind(kind.map(OutageKind::as_str))
         .bind(body)
+        .bind(ids_json(attachment_ids))
         .bind(author)
         .bind(now_ms)
         .execute(&mut self.conn)
@@ -113,14 +122,16 @@ impl TelegramAlertRows for WriteCtx {
         id: i64,
         kind: Option<OutageKind>,
         body: &str,
+        attachment_ids: &[Uuid],
         now_ms: i64,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE telegram_alert_drafts SET kind = ?, body = ?, updated_at = ? \
-             WHERE id = ? AND ticket_id IS NULL",
+            "UPDATE telegram_alert_drafts SET kind = ?, body = ?, attachment_ids = ?, \
+             updated_at = ? WHERE id = ? AND ticket_id IS NULL",
         )
         .bind(kind.map(OutageKind::as_str))
         .bind(body)
+        .bind(ids_json(attachment_ids))
         .bind(now_ms)
         .bind(id)
         .execute(&mut self.conn)
