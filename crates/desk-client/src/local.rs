@@ -127,6 +127,26 @@ impl Local {
         Ok(())
     }
 
+    /// A value kept as JSON under `key`; `None` when absent or no longer readable (an older
+    /// shape is dropped, not an error: what is kept this way is a copy of the server's).
+    pub async fn meta_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<Option<T>> {
+        Ok(self
+            .meta(key)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub async fn set_meta_json<T: serde::Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> anyhow::Result<()> {
+        self.set_meta(key, &serde_json::to_string(value)?).await
+    }
+
     async fn files_of(&self, owner: &str) -> anyhow::Result<Vec<LocalFile>> {
         let rows = sqlx::query(
             "SELECT id, path, filename, size, sha256, media_type, server_id FROM local_files WHERE owner = ?1 ORDER BY position",

@@ -175,17 +175,10 @@ impl Desk {
     }
 
     async fn kept_requests(&self) -> Result<Option<Kept>, Error> {
-        Ok(self
-            .inner
-            .local
-            .meta(KEY)
-            .await?
-            .and_then(|json| serde_json::from_str(&json).ok()))
+        Ok(self.inner.local.meta_json(KEY).await?)
     }
 
     async fn keep_requests(&self, k: &Kept) -> Result<(), Error> {
-        let json = serde_json::to_string(k).map_err(Error::storage)?;
-        self.inner.local.set_meta(KEY, &json).await?;
-        Ok(())
+        Ok(self.inner.local.set_meta_json(KEY, k).await?)
     }
 }
