@@ -60,6 +60,20 @@ async fn edit_of(w: &World, chat: i64, message_id: i64) -> anyhow::Result<String
     .await
 }
 
+/// The dispatcher presses kind button `index` under `question` in their chat; answers the
+/// question's text once the bot has edited it into its answer.
+async fn choose_kind(n: &Night, question: &Sent, index: usize) -> anyhow::Result<String> {
+    let data = buttons(question)[index].1.clone();
+    n.w.api.push_callback(
+        &n.w.alert,
+        &n.chat,
+        &n.dispatcher,
+        question.message_id,
+        &data,
+    );
+    edit_of(&n.w, n.chat.id, question.message_id).await
+}
+
 /// Gives the bridge several looks, so a message that should not come has had its chance to.
 async fn let_bridge_look() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -141,14 +155,7 @@ async fn a_night_message_becomes_a_report_that_pages_and_a_second_one_joins_it()
     );
 
     // «Телефонія»: filed, the question turns into the answer, the agent on duty is paged.
-    w.api.push_callback(
-        &w.alert,
-        &n.chat,
-        &n.dispatcher,
-        question.message_id,
-        &kinds[1].1,
-    );
-    let filed = edit_of(w, n.chat.id, question.message_id).await?;
+    let filed = choose_kind(&n, &question, 1).await?;
     assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
     assert!(filed.contains("Не працює телефонія"), "{filed}");
     let incidents: Vec<Incident> = w.cast.alice.get_json("/api/v1/incidents").await?;
@@ -465,15 +472,7 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     let asked = question.text.clone().unwrap_or_default();
     assert!(asked.contains("Що саме не працює"), "{asked}");
     assert!(!asked.contains("не додаються"), "{asked}");
-    let kinds = buttons(&question);
-    w.api.push_callback(
-        &w.alert,
-        &n.chat,
-        &n.dispatcher,
-        question.message_id,
-        &kinds[1].1,
-    );
-    let filed = edit_of(w, n.chat.id, question.message_id).await?;
+    let filed = choose_kind(&n, &question, 1).await?;
     assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
     let report = report_of(w, "telephony", 0).await?;
     let messages = messages_of(w, report.id).await?;
@@ -542,14 +541,7 @@ async fn a_photo_with_a_caption_is_the_reports_file_once_the_kind_is_chosen() ->
     let question = nth_sent(w, n.chat.id, 3).await?;
     let_bridge_look().await;
     assert_eq!(w.sent_to(n.chat.id).len(), 3, "asked once per photo");
-    w.api.push_callback(
-        &w.alert,
-        &n.chat,
-        &n.dispatcher,
-        question.message_id,
-        &buttons(&question)[0].1,
-    );
-    edit_of(w, n.chat.id, question.message_id).await?;
+    choose_kind(&n, &question, 0).await?;
     let program = report_of(w, "program", 0).await?;
     let said = messages_of(w, program.id).await?;
     let sums: Vec<&str> = said[0]
@@ -595,15 +587,7 @@ async fn files_sent_while_the_kind_is_asked_join_the_report_and_the_filer_keeps_
         pages_of(&w.cast.agent).await?.is_empty(),
         "paged before the kind"
     );
-    let kinds = buttons(&question);
-    w.api.push_callback(
-        &w.alert,
-        &n.chat,
-        &n.dispatcher,
-        question.message_id,
-        &kinds[2].1,
-    );
-    let filed = edit_of(w, n.chat.id, question.message_id).await?;
+    let filed = choose_kind(&n, &question, 2).await?;
     assert!(filed.starts_with("Прийнято: звернення"), "{filed}");
     let report = report_of(w, "driver_app", 0).await?;
     let messages = messages_of(w, report.id).await?;
